@@ -1,0 +1,407 @@
+// The one config schema. YAML files and TypeScript objects are both parsed by `configSchema`, so
+// they cannot drift; `mailu-k8s schema` prints its JSON Schema for editors.
+//
+// Only syntax and per-field rules live here. Decisions that combine fields (trust, exposure
+// invariants, TLS flavour) live in src/model and are checked by validateModel().
+import ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+import { DEFAULT_MAIL_PORTS, MAIL_PORT_NUMBERS } from '../model/ports.js';
+
+// ---------------------------------------------------------------- primitives
+
+const HOSTNAME_RE = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
+const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const QUANTITY_RE = /^([0-9]+(\.[0-9]+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
+const LABEL_KEY_RE = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+const RATE_RE = /^[0-9]+\s*\/\s*(second|minute|hour|day)$/;
+
+export const hostname = z
+  .string()
+  .transform((s) => s.toLowerCase().replace(/\.$/, ''))
+  .refine((s) => HOSTNAME_RE.test(s), { message: 'not a valid DNS name (letters, digits, hyphens; at least two labels)' });
+
+const dnsLabel = (what: string) =>
+  z.string().regex(DNS_LABEL_RE, { message: `not a valid ${what} (lower-case DNS label, max 63 chars)` });
+
+function cidrOf(family: 'ipv4' | 'ipv6' | 'any') {
+  return z.string().superRefine((s, ctx) => {
+    let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number];
+    try {
+      parsed = ipaddr.parseCIDR(s);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `"${s}" is not a CIDR (e.g. 10.42.0.0/16)` });
+      return;
+    }
+    if (family !== 'any' && parsed[0].kind() !== family) {
+      ctx.addIssue({ code: 'custom', message: `"${s}" is not an ${family === 'ipv4' ? 'IPv4' : 'IPv6'} CIDR` });
+    }
+  });
+}
+export const cidr = cidrOf('any');
+export const cidr4 = cidrOf('ipv4');
+export const cidr6 = cidrOf('ipv6');
+
+export const ipAddress = z.string().refine((s) => ipaddr.isValid(s) && !s.includes('/'), {
+  message: 'not an IP address',
+});
+
+export const quantity = z
+  .union([z.string(), z.number()])
+  .transform((v) => String(v))
+  .refine((s) => QUANTITY_RE.test(s), { message: 'not a Kubernetes quantity (e.g. 500m, 256Mi, 10Gi)' });
+
+const port = z.number().int().min(1).max(65535);
+const labelMap = z.record(
+  z.string().regex(LABEL_KEY_RE, { message: 'not a valid label key' }),
+  z.string().regex(LABEL_VALUE_RE, { message: 'not a valid label value' }),
+);
+const annotations = z.record(z.string(), z.string());
+const rate = z.string().regex(RATE_RE, { message: 'not a rate like "5/hour" or "200/day"' });
+const secretRef = (defaultKey: string) =>
+  z.strictObject({
+    name: dnsLabel('Secret name'),
+    key: z.string().min(1).default(defaultKey),
+  });
+
+const mailPort = z
+  .number()
+  .int()
+  .refine((p) => MAIL_PORT_NUMBERS.includes(p), {
+    message: `not a Mailu mail port (allowed: ${MAIL_PORT_NUMBERS.join(', ')})`,
+  });
+
+// ---------------------------------------------------------------- sections
+
+const resourceSpec = z.strictObject({
+  requests: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).optional(),
+  limits: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).optional(),
+});
+
+export const COMPONENTS = [
+  'front', 'admin', 'smtp', 'imap', 'antispam', 'antivirus', 'webmail', 'webdav', 'fetchmail',
+  'oletools', 'tika', 'redis', 'resolver',
+] as const;
+export type ComponentName = (typeof COMPONENTS)[number];
+
+const mailuSection = z.strictObject({
+  version: z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { message: 'not a valid image tag' })
+    .default('2024.06.57'),
+  registry: z.string().min(1).default('ghcr.io/mailu'),
+  imagePullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent'),
+  logLevel: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL']).default('WARNING'),
+  /** Bytes, or a quantity such as 50Mi. */
+  messageSizeLimit: quantity.default('50Mi'),
+  rateLimits: z
+    .strictObject({
+      authIp: rate.default('5/hour'),
+      authIpV4Mask: z.number().int().min(8).max(32).default(24),
+      authIpV6Mask: z.number().int().min(16).max(128).default(48),
+      authUser: rate.default('50/day'),
+      message: rate.default('200/day'),
+      exemption: z.array(cidr).default([]),
+      messageExemption: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
+  recipientDelimiter: z.string().max(4).default('+'),
+  fullTextSearch: z.string().regex(/^(off|[a-z]{2}(,[a-z]{2})*)$/, { message: 'not "off" or a comma list of language codes' }).default('en'),
+  /** Extra Mailu environment, passed through verbatim into the shared ConfigMap. */
+  env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'not an environment variable name' }), z.string()).default({}),
+});
+
+const clusterSection = z.strictObject({
+  podCidr: cidr4,
+  podCidr6: cidr6.optional(),
+  serviceCidr: cidr4.default('10.43.0.0/16'),
+  clusterDomain: hostname.or(z.literal('cluster.local')).default('cluster.local'),
+  /** ClusterIP of the cluster DNS (kube-dns/CoreDNS); default: the 10th address of serviceCidr. */
+  dnsServiceIp: ipAddress.optional(),
+  /** ClusterIP reserved for Mailu's validating resolver; default: the 53rd address of serviceCidr. */
+  resolverServiceIp: ipAddress.optional(),
+});
+
+const componentsSection = z.strictObject({
+  webmail: z.enum(['roundcube', 'snappymail', 'none']).default('roundcube'),
+  admin: z.boolean().default(true),
+  antivirus: z.boolean().default(true),
+  webdav: z.boolean().default(false),
+  fetchmail: z.boolean().default(false),
+  oletools: z.boolean().default(true),
+  tika: z.boolean().default(false),
+});
+
+const dbSecret = z.strictObject({
+  name: dnsLabel('Secret name'),
+  usernameKey: z.string().default('username'),
+  passwordKey: z.string().default('password'),
+});
+
+const databaseSection = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('sqlite') }),
+  z.strictObject({
+    type: z.enum(['postgresql', 'mysql']),
+    host: hostname.or(ipAddress),
+    port: port.optional(),
+    name: z.string().min(1).default('mailu'),
+    secret: dbSecret,
+    roundcube: z.strictObject({ name: z.string().min(1).default('roundcube'), secret: dbSecret }).optional(),
+  }),
+  z.strictObject({
+    type: z.literal('cnpg'),
+    instances: z.number().int().min(1).max(9).default(2),
+    storage: z.strictObject({ size: quantity.default('10Gi'), storageClass: z.string().optional() }).prefault({}),
+    imageName: z.string().optional(),
+  }),
+]);
+
+const redisSection = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('bundled'), image: z.string().default('docker.io/library/redis:7.4-alpine') }),
+  z.strictObject({ mode: z.literal('external'), host: hostname.or(ipAddress), port: port.default(6379) }),
+]);
+
+const secretsSection = z.strictObject({
+  /** Secret holding Mailu's SECRET_KEY (16+ random bytes). Default name: <instance>-secret-key. */
+  secretKey: z.strictObject({ name: dnsLabel('Secret name').optional(), key: z.string().default('secret-key') }).prefault({}),
+  initialAdmin: z
+    .strictObject({
+      username: z.string().regex(/^[a-z0-9._+-]+$/i, { message: 'not a mailbox local part' }).default('admin'),
+      secret: secretRef('password'),
+      mode: z.enum(['ifmissing', 'update', 'create']).default('ifmissing'),
+    })
+    .optional(),
+  apiToken: secretRef('api-token').optional(),
+});
+
+const tlsSection = z.discriminatedUnion('source', [
+  z.strictObject({
+    source: z.literal('certManager'),
+    issuer: z.strictObject({ name: z.string().min(1), kind: z.enum(['ClusterIssuer', 'Issuer']).default('ClusterIssuer') }),
+    secretName: dnsLabel('Secret name').optional(),
+  }),
+  z.strictObject({ source: z.literal('secret'), secretName: dnsLabel('Secret name') }),
+  z.strictObject({ source: z.literal('none') }),
+]);
+
+const sizes = z.strictObject({
+  admin: quantity.default('2Gi'),
+  imap: quantity.default('50Gi'),
+  smtp: quantity.default('5Gi'),
+  antispam: quantity.default('2Gi'),
+  antivirus: quantity.default('2Gi'),
+  webmail: quantity.default('2Gi'),
+  webdav: quantity.default('2Gi'),
+  fetchmail: quantity.default('256Mi'),
+  redis: quantity.default('1Gi'),
+});
+
+const storageSection = z.strictObject({
+  storageClass: z.string().optional(),
+  mode: z.enum(['perComponent', 'shared']).default('perComponent'),
+  sizes: sizes.prefault({}),
+  /** Size of the single ReadWriteMany claim in shared mode. */
+  sharedSize: quantity.default('100Gi'),
+});
+
+const resourcesSection = z.partialRecord(z.enum(COMPONENTS), resourceSpec).default({});
+
+const traefikEntryPoints = z.partialRecord(
+  z.enum(MAIL_PORT_NUMBERS.map(String) as [string, ...string[]]),
+  z.string().regex(/^[A-Za-z0-9_-]+$/, { message: 'not a Traefik entry point name' }),
+);
+
+const exposureSection = z.discriminatedUnion('mode', [
+  z.strictObject({
+    mode: z.literal('hostPort'),
+    ports: z.array(mailPort).min(1).default([...DEFAULT_MAIL_PORTS]),
+    hostPort: z
+      .strictObject({
+        daemonSet: z.boolean().default(false),
+        /** Nodes that may run front (and so own the MX address). */
+        nodeSelector: labelMap.default({}),
+      })
+      .prefault({}),
+  }),
+  z.strictObject({
+    mode: z.literal('loadBalancer'),
+    ports: z.array(mailPort).min(1).default([...DEFAULT_MAIL_PORTS]),
+    loadBalancer: z
+      .strictObject({
+        externalTrafficPolicy: z.enum(['Local', 'Cluster']).default('Local'),
+        loadBalancerIP: ipAddress.optional(),
+        loadBalancerClass: z.string().optional(),
+        annotations: annotations.default({}),
+        ipFamilyPolicy: z.enum(['SingleStack', 'PreferDualStack', 'RequireDualStack']).optional(),
+        replicas: z.number().int().min(1).max(10).default(1),
+        proxyProtocol: z.strictObject({ trustedCidrs: z.array(cidr).min(1) }).optional(),
+      })
+      .prefault({}),
+  }),
+  z.strictObject({
+    mode: z.literal('traefik'),
+    ports: z.array(mailPort).min(1).default([...DEFAULT_MAIL_PORTS]),
+    traefik: z.strictObject({
+      version: z.union([z.literal(2), z.literal(3)]).default(3),
+      /** Minor[.patch] within the major version, e.g. "5.1" for 3.5.1; decides how PROXY is sent. */
+      minorVersion: z.string().regex(/^\d+(\.\d+)?$/, { message: 'not "minor" or "minor.patch", e.g. "5.2"' }).default('7'),
+      entryPoints: traefikEntryPoints.default({}),
+      /** Addresses Traefik's pods connect to front from (their pod CIDR slice or node IPs). */
+      trustedProxyCidrs: z.array(cidr).min(1),
+      /** When a load balancer in front of Traefik itself sends PROXY protocol: its addresses. */
+      loadBalancerProxyCidrs: z.array(cidr).default([]),
+      /** Namespace Traefik runs in, for the NetworkPolicy that admits it. */
+      namespace: dnsLabel('namespace').default('traefik'),
+      replicas: z.number().int().min(1).max(10).default(1),
+    }),
+  }),
+]);
+
+const webSection = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('none') }),
+  z.strictObject({
+    kind: z.literal('ingress'),
+    className: z.string().min(1),
+    annotations: annotations.default({}),
+    /** Addresses the ingress controller connects from: trusted for X-Forwarded-For. */
+    realIpFrom: z.array(cidr).default([]),
+    namespace: dnsLabel('namespace').default('ingress-nginx'),
+  }),
+  z.strictObject({
+    kind: z.literal('traefik'),
+    entryPoints: z.array(z.string().min(1)).default(['websecure']),
+    realIpFrom: z.array(cidr).default([]),
+    namespace: dnsLabel('namespace').default('traefik'),
+  }),
+  z.strictObject({
+    kind: z.literal('gatewayApi'),
+    parentRef: z.strictObject({
+      name: z.string().min(1),
+      namespace: dnsLabel('namespace').optional(),
+      sectionName: z.string().optional(),
+    }),
+    realIpFrom: z.array(cidr).default([]),
+    /** Namespace of the Gateway's data-plane pods, for the NetworkPolicy that admits them. */
+    namespace: dnsLabel('namespace').optional(),
+  }),
+]);
+
+const egressSection = z.discriminatedUnion('mode', [
+  z.strictObject({
+    mode: z.literal('nodeIps'),
+    /** Public IPs mail leaves from (the nodes smtp may run on). */
+    addresses: z.array(ipAddress).default([]),
+    /** Restricts smtp and fetchmail to these nodes, so the SPF list stays short. */
+    nodeSelector: labelMap.default({}),
+  }),
+  z.strictObject({
+    mode: z.literal('ciliumGateway'),
+    nodeSelector: labelMap.refine((m) => Object.keys(m).length > 0, { message: 'must select the gateway node(s)' }),
+    egressIP: ipAddress.optional(),
+    interface: z.string().regex(/^[A-Za-z0-9_.:-]{1,15}$/, { message: 'not an interface name' }).optional(),
+    /** Public IPv4 address(es) the gateway sends from (after any provider NAT). */
+    publicIPs: z.array(ipAddress).default([]),
+    /** IPv6 addresses mail may leave from (Cilium < 1.18 sends IPv6 from the node itself). */
+    ipv6Addresses: z.array(ipAddress).default([]),
+  }),
+  z.strictObject({
+    mode: z.literal('relay'),
+    host: hostname,
+    port: port.default(587),
+    secret: z.strictObject({
+      name: dnsLabel('Secret name'),
+      usernameKey: z.string().default('username'),
+      passwordKey: z.string().default('password'),
+    }),
+    spfInclude: z.array(hostname).default([]),
+  }),
+]);
+
+const dnsSection = z.strictObject({
+  ttl: z.number().int().min(30).max(86400).default(600),
+  /** Static public addresses of the primary hostname (A/AAAA); omit to let the operator publish them. */
+  addresses: z.array(ipAddress).default([]),
+  spf: z
+    .strictObject({
+      all: z.enum(['-all', '~all']).default('~all'),
+      include: z.array(hostname).default([]),
+      extraIps: z.array(z.union([ipAddress, cidr])).default([]),
+    })
+    .prefault({}),
+  dmarc: z
+    .strictObject({
+      policy: z.enum(['none', 'quarantine', 'reject']).default('reject'),
+      rua: z.email().optional(),
+      ruf: z.email().optional(),
+      adkim: z.enum(['s', 'r']).default('s'),
+      aspf: z.enum(['s', 'r']).default('s'),
+    })
+    .prefault({}),
+  dkim: z.strictObject({ selector: dnsLabel('DKIM selector').default('dkim') }).prefault({}),
+  mtaSts: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      mode: z.enum(['testing', 'enforce']).default('testing'),
+      id: z.string().regex(/^[A-Za-z0-9]{1,32}$/, { message: 'MTA-STS id must be 1-32 letters/digits' }).default('1'),
+    })
+    .prefault({}),
+  externalDns: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** external-dns annotation/provider-specific prefix; v0.22 changed it from external-dns.alpha.kubernetes.io/. */
+      annotationPrefix: z.string().regex(/\/$/, { message: 'must end with "/"' }).default('external-dns.kubernetes.io/'),
+      /** Zero-operator alternative: hostname annotation on the front pod for external-dns's pod source. */
+      podSource: z.boolean().default(false),
+    })
+    .prefault({}),
+  operator: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      image: z.string().min(1).default('ghcr.io/mailu-k8s/operator:0.1.0'),
+      replicas: z.number().int().min(1).max(5).default(2),
+      ttl: z.number().int().min(30).max(86400).default(60),
+      onNoReadyPod: z.enum(['keep', 'remove']).default('keep'),
+      /** Publish the A/AAAA record for every hostname, not only the primary one. */
+      allHostnames: z.boolean().default(false),
+      resyncSeconds: z.number().int().min(10).max(86400).default(300),
+      leaseDurationSeconds: z.number().int().min(5).max(300).default(15),
+      metricsPort: port.default(8080),
+    })
+    .prefault({}),
+});
+
+// ---------------------------------------------------------------- the whole config
+
+export const configSchema = z.strictObject({
+  /** Instance name: prefix of every object name and value of app.kubernetes.io/instance. */
+  instance: dnsLabel('instance name').refine((s) => s.length <= 40, { message: 'at most 40 characters' }).default('mailu'),
+  domain: hostname,
+  hostnames: z.array(hostname).min(1),
+  namespace: dnsLabel('namespace').default('mailu'),
+  postmaster: z.string().regex(/^[a-z0-9._+-]+$/i, { message: 'not a mailbox local part' }).default('postmaster'),
+  timezone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, { message: 'not a tz database name like Europe/Berlin' }).default('Etc/UTC'),
+  mailu: mailuSection.prefault({}),
+  cluster: clusterSection,
+  components: componentsSection.prefault({}),
+  database: databaseSection.prefault({ type: 'sqlite' }),
+  redis: redisSection.prefault({ mode: 'bundled' }),
+  secrets: secretsSection.prefault({}),
+  tls: tlsSection,
+  storage: storageSection.prefault({}),
+  resources: resourcesSection,
+  exposure: exposureSection.prefault({ mode: 'hostPort' }),
+  web: webSection.prefault({ kind: 'none' }),
+  egress: egressSection.prefault({ mode: 'nodeIps' }),
+  dns: dnsSection.prefault({}),
+});
+
+/** What users write (TypeScript users get completion and excess-property checks from this). */
+export type MailuConfigInput = z.input<typeof configSchema>;
+/** The parsed config with every default filled in. */
+export type MailuConfig = z.output<typeof configSchema>;
+export type ExposureConfig = MailuConfig['exposure'];
+export type WebConfig = MailuConfig['web'];
+export type EgressConfig = MailuConfig['egress'];
+export type DatabaseConfig = MailuConfig['database'];
+export type TlsConfig = MailuConfig['tls'];
+export type ResourceSpec = z.output<typeof resourceSpec>;

@@ -1,0 +1,69 @@
+// The DNS plan: every record a Mailu deployment needs, computed from the config by pure code.
+// Renderers (zone file, table, JSON, DNSEndpoint objects), the operator and the doctor all read it,
+// so they can never disagree about what a record should be.
+
+export type RecordType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'CNAME' | 'SRV' | 'PTR';
+
+/** Who makes the record true. */
+export type RecordSource =
+  | 'static' // fully known from the config: publish it (zone file / DNSEndpoint)
+  | 'operator' // value depends on where pods run: the DNS operator keeps it current
+  | 'manual'; // cannot be published in the zone (PTR at the IP owner, DKIM key from Mailu admin)
+
+export interface DnsRecord {
+  /** Fully qualified name without the trailing dot, lower case. */
+  name: string;
+  type: RecordType;
+  ttl: number;
+  /**
+   * Record data, one entry per RR. TXT: the whole logical value (not split; renderers split at 255
+   * bytes). MX: "10 mail.example.com." SRV: "0 1 993 mail.example.com." (or "0 0 0 ."). CNAME/PTR:
+   * a FQDN with trailing dot. A/AAAA: addresses. Empty for operator-managed records whose value is
+   * not known statically.
+   */
+  values: string[];
+  source: RecordSource;
+  /** One short line saying why the record exists. */
+  purpose: string;
+}
+
+/** A step the user must take outside the zone (e.g. a PTR at the IP's provider). */
+export interface ManualStep {
+  kind: 'ptr' | 'dkim' | 'info';
+  /** e.g. the IP for a PTR step. */
+  subject: string;
+  /** What to set, e.g. the PTR target hostname, or the record to copy from Mailu's admin UI. */
+  expected: string;
+  instruction: string;
+}
+
+export interface SpfPlan {
+  /** The full record value ("v=spf1 ... -all"). Empty when the operator computes it from live facts. */
+  value: string;
+  /** The same value split into <=255-byte character-strings. */
+  strings: string[];
+  lookups: number;
+  bytes: number;
+  /** IP addresses that send mail (ip4/ip6 mechanisms), known statically. */
+  senderIps: string[];
+  /** include: domains (relay mode, user extras). */
+  includes: string[];
+  source: RecordSource;
+}
+
+export interface DnsPlan {
+  domain: string;
+  /** HOSTNAMES[0]: MX target, HELO/banner name, PTR target. */
+  primaryHostname: string;
+  hostnames: string[];
+  /** Expected addresses of the primary hostname (static), empty when left to the operator. */
+  frontAddresses: string[];
+  /** Public mail ports (exposure.ports). */
+  mailPorts: number[];
+  dkimSelector: string;
+  spf: SpfPlan;
+  records: DnsRecord[];
+  manual: ManualStep[];
+  /** Problems that do not stop rendering (e.g. SPF left to the operator). */
+  warnings: string[];
+}

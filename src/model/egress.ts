@@ -1,0 +1,54 @@
+// Who sends Mailu's outbound mail, as receivers see it: the IPs SPF must list and PTR must name.
+import type { MailuConfig } from '../config/schema.js';
+import { sortIps } from './net.js';
+
+export interface EgressIdentity {
+  mode: MailuConfig['egress']['mode'];
+  /** Sending addresses known from the config (SPF ip4/ip6 terms). */
+  senderIps: string[];
+  /** include: domains for SPF (relay provider, user extras). */
+  spfIncludes: string[];
+  /** The operator computes the sending IPs from live nodes (SPF record is not static). */
+  liveFromOperator: boolean;
+  /** nodeSelector for pods that send mail to the internet (smtp, fetchmail). */
+  senderNodeSelector: Record<string, string>;
+  /** The ciliumGateway policy leaves IPv6 unhandled (pre-1.18): say so. */
+  ipv6Caveat: boolean;
+}
+
+export function decideEgress(config: MailuConfig): EgressIdentity {
+  const e = config.egress;
+  const operator = config.dns.operator.enabled;
+  const includes = [...config.dns.spf.include];
+  switch (e.mode) {
+    case 'nodeIps':
+      return {
+        mode: e.mode,
+        senderIps: sortIps(e.addresses),
+        spfIncludes: includes,
+        liveFromOperator: operator && e.addresses.length === 0,
+        senderNodeSelector: { ...e.nodeSelector },
+        ipv6Caveat: false,
+      };
+    case 'ciliumGateway': {
+      const v4 = e.publicIPs.length > 0 ? e.publicIPs : e.egressIP ? [e.egressIP] : [];
+      return {
+        mode: e.mode,
+        senderIps: sortIps([...v4, ...e.ipv6Addresses]),
+        spfIncludes: includes,
+        liveFromOperator: operator && v4.length === 0,
+        senderNodeSelector: {},
+        ipv6Caveat: config.cluster.podCidr6 !== undefined,
+      };
+    }
+    case 'relay':
+      return {
+        mode: e.mode,
+        senderIps: [],
+        spfIncludes: [...e.spfInclude, ...includes],
+        liveFromOperator: false,
+        senderNodeSelector: {},
+        ipv6Caveat: false,
+      };
+  }
+}

@@ -1,0 +1,77 @@
+// How traffic reaches front: which public ports exist, through which mechanism, and whether each
+// one carries PROXY protocol. Every consumer of ports (PORTS, PROXY_PROTOCOL, hostPorts, Services,
+// Traefik routes, NetworkPolicies, SRV records) reads the result of decideExposure().
+import type { MailuConfig } from '../config/schema.js';
+import { HTTP_PORTS, type MailPort, normalisePorts } from './ports.js';
+
+export type TlsFlavor = 'cert' | 'mail' | 'notls';
+
+export interface PublicPort {
+  port: number;
+  name: string;
+  /** The connection arrives with a PROXY v2 header (Mailu must be told, and must trust the sender). */
+  proxy: boolean;
+  mail?: MailPort;
+}
+
+export interface Exposure {
+  mode: MailuConfig['exposure']['mode'];
+  /** Public mail ports, catalogue order. */
+  mailPorts: MailPort[];
+  /** Every port reachable from outside through the exposure mechanism (mail + HTTP when front serves it). */
+  publicPorts: PublicPort[];
+  /** front terminates HTTP(S) for the world itself (no ingress/route in front of it). */
+  frontServesWeb: boolean;
+  /** TLS_FLAVOR: `cert` when front terminates HTTPS, `mail` when an HTTP proxy does, `notls` without a certificate. */
+  tlsFlavor: TlsFlavor;
+  /** Ports whose listeners expect a PROXY header (PROXY_PROTOCOL). */
+  proxyPorts: number[];
+  /** Addresses allowed to send PROXY headers. */
+  proxyTrustedCidrs: string[];
+  /** front's Service / container port the HTTP ingress forwards to. */
+  webBackendPort: number | undefined;
+}
+
+export function decideExposure(config: MailuConfig): Exposure {
+  const { exposure, web, tls } = config;
+  const mailPorts = normalisePorts(exposure.ports);
+  const hasCert = tls.source !== 'none';
+  const frontServesWeb = web.kind === 'none' && exposure.mode !== 'traefik';
+  const tlsFlavor: TlsFlavor = !hasCert ? 'notls' : web.kind === 'none' ? 'cert' : 'mail';
+
+  let proxy = false;
+  let proxyTrustedCidrs: string[] = [];
+  if (exposure.mode === 'traefik') {
+    proxy = true;
+    proxyTrustedCidrs = [...exposure.traefik.trustedProxyCidrs];
+  } else if (exposure.mode === 'loadBalancer' && exposure.loadBalancer.proxyProtocol) {
+    proxy = true;
+    proxyTrustedCidrs = [...exposure.loadBalancer.proxyProtocol.trustedCidrs];
+  }
+
+  const publicPorts: PublicPort[] = mailPorts.map((m) => ({ port: m.port, name: m.name, proxy, mail: m }));
+  if (frontServesWeb) {
+    // A load balancer that sends PROXY sends it on every port of the Service, HTTP included.
+    publicPorts.push({ port: HTTP_PORTS.http, name: 'http', proxy });
+    if (tlsFlavor === 'cert') publicPorts.push({ port: HTTP_PORTS.https, name: 'https', proxy });
+  }
+
+  return {
+    mode: exposure.mode,
+    mailPorts,
+    publicPorts,
+    frontServesWeb,
+    tlsFlavor,
+    proxyPorts: publicPorts.filter((p) => p.proxy).map((p) => p.port),
+    proxyTrustedCidrs,
+    webBackendPort: web.kind === 'none' ? undefined : HTTP_PORTS.http,
+  };
+}
+
+/** PORTS for Mailu: the listeners front must open. Never empty. */
+export function mailuPorts(exp: Exposure): number[] {
+  const ports = new Set<number>(exp.mailPorts.map((p) => p.port));
+  ports.add(HTTP_PORTS.http);
+  if (exp.tlsFlavor === 'cert') ports.add(HTTP_PORTS.https);
+  return [...ports].sort((a, b) => a - b);
+}

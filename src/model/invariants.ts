@@ -1,0 +1,179 @@
+// Cross-field rules. The security invariants here are what keeps a Kubernetes Mailu from becoming
+// an open relay or trusting spoofed client addresses; the CLI refuses a config that breaks one
+// (exit 2) and warns (exit 0) on risky but legal choices.
+import type { ConfigIssue } from '../config/errors.js';
+import type { MailuConfig } from '../config/schema.js';
+import { decideExposure, type Exposure } from './exposure.js';
+import { covers, isWide, isWorld, isIpv6 } from './net.js';
+import { MAIL_PORTS } from './ports.js';
+import { decideTrust, type Trust } from './trust.js';
+
+/** Env keys that decide trust or wiring: they come from typed config fields, never from mailu.env. */
+export const RESERVED_ENV: Record<string, string> = {
+  SUBNET: 'cluster.podCidr',
+  SUBNET6: 'cluster.podCidr6',
+  REAL_IP_FROM: 'exposure / web.realIpFrom',
+  REAL_IP_HEADER: 'web.realIpFrom',
+  PROXY_PROTOCOL: 'exposure.mode',
+  PORTS: 'exposure.ports',
+  TLS: 'tls',
+  TLS_FLAVOR: 'tls and web',
+  RELAYNETS: '(not supported: it relays without authentication)',
+  RELAYHOST: 'egress.mode: relay',
+  SECRET_KEY: 'secrets.secretKey',
+  DOMAIN: 'domain',
+  HOSTNAMES: 'hostnames',
+  DB_FLAVOR: 'database',
+  DB_PW: 'database.secret',
+  INITIAL_ADMIN_PW: 'secrets.initialAdmin',
+  API_TOKEN: 'secrets.apiToken',
+  RELAYPASSWORD: 'egress.secret',
+};
+
+export interface CheckResult {
+  errors: ConfigIssue[];
+  warnings: string[];
+}
+
+export function checkConfig(config: MailuConfig): CheckResult {
+  const errors: ConfigIssue[] = [];
+  const warnings: string[] = [];
+  const err = (path: string, message: string) => errors.push({ path, message });
+
+  // -- every list of trusted ranges, with its field path
+  const trusted: [string, string[]][] = [['mailu.rateLimits.exemption', config.mailu.rateLimits.exemption]];
+  const x = config.exposure;
+  if (x.mode === 'traefik') {
+    trusted.push(['exposure.traefik.trustedProxyCidrs', x.traefik.trustedProxyCidrs]);
+    trusted.push(['exposure.traefik.loadBalancerProxyCidrs', x.traefik.loadBalancerProxyCidrs]);
+  }
+  if (x.mode === 'loadBalancer' && x.loadBalancer.proxyProtocol) {
+    trusted.push(['exposure.loadBalancer.proxyProtocol.trustedCidrs', x.loadBalancer.proxyProtocol.trustedCidrs]);
+  }
+  if (config.web.kind !== 'none') trusted.push(['web.realIpFrom', config.web.realIpFrom]);
+  for (const [path, list] of trusted) {
+    list.forEach((c, i) => {
+      if (isWorld(c)) err(`${path}[${i}]`, `${c} trusts every address on the internet; list only your proxies' addresses`);
+      else if (isWide(c)) warnings.push(`${path}[${i}]: ${c} is a wide range to trust (wider than /16 or /48); narrow it to your proxies' addresses`);
+    });
+  }
+
+  // -- mailu.env must not override decisions made from typed fields
+  for (const key of Object.keys(config.mailu.env)) {
+    const owner = RESERVED_ENV[key] ?? (key.endsWith('_ADDRESS') ? 'components (service discovery)' : undefined);
+    if (owner) err(`mailu.env.${key}`, `is set by mailu-k8s from ${owner}; configure it there`);
+  }
+
+  // -- exposure
+  const ports = x.ports;
+  const dup = ports.filter((p, i) => ports.indexOf(p) !== i);
+  if (dup.length) err('exposure.ports', `lists ${[...new Set(dup)].join(', ')} more than once`);
+  if (config.tls.source === 'none') {
+    ports.forEach((p, i) => {
+      const m = MAIL_PORTS.find((mp) => mp.port === p);
+      if (m?.implicitTls) err(`exposure.ports[${i}]`, `${p} is a TLS-only port but tls.source is "none"`);
+      else if (m?.authenticated) err(`exposure.ports[${i}]`, `${p} carries passwords and must not be offered without TLS (tls.source is "none")`);
+    });
+  }
+  if (x.mode === 'loadBalancer' && x.loadBalancer.externalTrafficPolicy === 'Cluster') {
+    err(
+      'exposure.loadBalancer.externalTrafficPolicy',
+      'Cluster SNATs client connections to a cluster-internal address inside SUBNET, which Mailu relays for (open relay); use Local',
+    );
+  }
+  if (x.mode === 'traefik') {
+    for (const key of Object.keys(x.traefik.entryPoints)) {
+      if (!ports.includes(Number(key))) err(`exposure.traefik.entryPoints.${key}`, `port ${key} is not in exposure.ports`);
+    }
+    if (x.traefik.version === 2 && Number(x.traefik.minorVersion.split('.')[0]) > 11) {
+      err('exposure.traefik.minorVersion', 'Traefik 2 ends at 2.11');
+    }
+    if (config.web.kind === 'none') warnings.push('exposure.mode traefik with web.kind none: the web UI is not exposed; set web.kind (e.g. traefik)');
+  }
+  if (x.mode === 'hostPort' && x.hostPort.daemonSet && Object.keys(x.hostPort.nodeSelector).length === 0) {
+    warnings.push('exposure.hostPort.daemonSet without nodeSelector: front binds mail ports on every node');
+  }
+
+  // -- egress
+  const e = config.egress;
+  if (e.mode === 'ciliumGateway') {
+    if (e.egressIP && e.interface) err('egress.interface', 'set egressIP or interface, not both (Cilium ignores a policy with both)');
+    if (e.egressIP && isIpv6(e.egressIP)) err('egress.egressIP', 'must be IPv4 (the gateway SNATs IPv4)');
+    if (config.cluster.podCidr6) {
+      warnings.push(
+        'egress.mode ciliumGateway with cluster.podCidr6: on Cilium < 1.18 IPv6 mail still leaves from the node\'s own IPv6 address; list those in egress.ipv6Addresses so SPF and PTR cover them',
+      );
+    }
+    if (e.publicIPs.length === 0 && !e.egressIP && !config.dns.operator.enabled) {
+      warnings.push('egress: the gateway\'s public IP is unknown (set egress.publicIPs or enable dns.operator); the SPF record cannot list it');
+    }
+  }
+  if (e.mode === 'nodeIps' && e.addresses.length === 0 && !config.dns.operator.enabled) {
+    warnings.push('egress.addresses is empty and dns.operator is off: the SPF record cannot list the sending node IPs');
+  }
+
+  // -- DNS
+  const d = config.dns;
+  if (d.addresses.length > 0 && d.operator.enabled) err('dns.addresses', 'static addresses and dns.operator.enabled both publish the A record; choose one');
+  if (d.externalDns.podSource && d.operator.enabled) err('dns.externalDns.podSource', 'the pod source and dns.operator would both publish the A record; choose one');
+  if (d.externalDns.podSource && x.mode !== 'hostPort') err('dns.externalDns.podSource', 'only works with exposure.mode hostPort (the record is the node\'s address)');
+  if (d.operator.enabled && x.mode !== 'hostPort' && !decideEgressNeedsOperator(config)) {
+    err('dns.operator.enabled', 'the operator publishes node addresses: it is for exposure.mode hostPort or egress from node/gateway IPs');
+  }
+
+  // -- misc
+  const hosts = config.hostnames;
+  hosts.forEach((h, i) => {
+    if (hosts.indexOf(h) !== i) err(`hostnames[${i}]`, `${h} is listed twice`);
+  });
+  if (config.database.type === 'cnpg' && config.storage.mode === 'shared') {
+    warnings.push('database.type cnpg keeps its own volumes; storage.mode shared covers Mailu components only');
+  }
+  if (config.redis.mode === 'external' && config.redis.port !== 6379) {
+    warnings.push('redis.port: Mailu components get REDIS_ADDRESS as host:port; check your Mailu version honours a non-default port');
+  }
+
+  // -- the decisions themselves must hold the invariants
+  if (errors.length === 0) {
+    const exp = decideExposure(config);
+    const trust = decideTrust(config, exp);
+    errors.push(...trustViolations(config, exp, trust));
+  }
+  return { errors, warnings };
+}
+
+function decideEgressNeedsOperator(config: MailuConfig): boolean {
+  const e = config.egress;
+  return e.mode === 'nodeIps' || e.mode === 'ciliumGateway';
+}
+
+/**
+ * The security invariants, stated over the computed decisions. Empty for every valid config;
+ * tests run it over the whole matrix of modes.
+ */
+export function trustViolations(config: MailuConfig, exp: Exposure, trust: Trust): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const c of trust.realIpFrom) {
+    if (isWorld(c)) out.push({ path: 'REAL_IP_FROM', message: `${c} trusts everyone` });
+  }
+  if (trust.proxyProtocol.length > 0 && trust.realIpFrom.length === 0) {
+    out.push({ path: 'PROXY_PROTOCOL', message: 'PROXY protocol without REAL_IP_FROM: Mailu would reject or misattribute every connection' });
+  }
+  if (trust.realIpHeader && trust.proxyProtocol.some((p) => p === 80 || p === 443)) {
+    out.push({ path: 'REAL_IP_HEADER', message: 'must stay unset with PROXY protocol on 80/443 (the header would override the PROXY address)' });
+  }
+  // A public port reached without PROXY must arrive with the client's own source address.
+  const sourcePreserving =
+    exp.mode === 'hostPort' ||
+    (config.exposure.mode === 'loadBalancer' && config.exposure.loadBalancer.externalTrafficPolicy === 'Local');
+  for (const p of exp.publicPorts) {
+    if (!p.proxy && !sourcePreserving) {
+      out.push({ path: 'exposure', message: `port ${p.port} would reach front with a cluster-internal source address (inside SUBNET): open relay` });
+    }
+  }
+  if (!covers(trust.subnet, config.cluster.podCidr)) out.push({ path: 'SUBNET', message: 'does not cover cluster.podCidr' });
+  if (config.cluster.podCidr6 && (!trust.subnet6 || !covers(trust.subnet6, config.cluster.podCidr6))) {
+    out.push({ path: 'SUBNET6', message: 'does not cover cluster.podCidr6' });
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+// CIDR maths in one place (ipaddr.js), so trust decisions are computed, not string-compared.
+import ipaddr from 'ipaddr.js';
+
+export function parseCidr(cidr: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
+  if (cidr.includes('/')) return ipaddr.parseCIDR(cidr);
+  const ip = ipaddr.parse(cidr);
+  return [ip, ip.kind() === 'ipv4' ? 32 : 128];
+}
+
+export function isIpv6(addr: string): boolean {
+  return parseCidr(addr)[0].kind() === 'ipv6';
+}
+
+/** True when the range is "everyone" (prefix length 0). */
+export function isWorld(cidr: string): boolean {
+  return parseCidr(cidr)[1] === 0;
+}
+
+/** Wider than /16 (IPv4) or /48 (IPv6): worth a warning when trusted. */
+export function isWide(cidr: string): boolean {
+  const [ip, len] = parseCidr(cidr);
+  return ip.kind() === 'ipv4' ? len < 16 : len < 48;
+}
+
+/** Does `outer` contain all of `inner`? */
+export function covers(outer: string, inner: string): boolean {
+  const [oIp, oLen] = parseCidr(outer);
+  const [iIp, iLen] = parseCidr(inner);
+  if (oIp.kind() !== iIp.kind() || iLen < oLen) return false;
+  return iIp.match(oIp, oLen);
+}
+
+export function overlaps(a: string, b: string): boolean {
+  return covers(a, b) || covers(b, a);
+}
+
+/** The n-th address of an IPv4 range (e.g. the cluster DNS is conventionally the 10th). */
+export function nthAddress(cidr: string, n: number): string {
+  const [ip] = ipaddr.parseCIDR(cidr);
+  if (ip.kind() !== 'ipv4') throw new Error(`${cidr} is not IPv4`);
+  const bytes = ip.toByteArray();
+  let v = ((bytes[0]! << 24) >>> 0) + (bytes[1]! << 16) + (bytes[2]! << 8) + bytes[3]! + n;
+  const out = [24, 16, 8, 0].map((s) => (v >>> s) & 255);
+  v = 0;
+  return out.join('.');
+}
+
+export function normaliseIp(addr: string): string {
+  return ipaddr.parse(addr).toNormalizedString() === addr ? addr : ipaddr.process(addr).toString();
+}
+
+/** Sort addresses: IPv4 before IPv6, numerically within a family. */
+export function sortIps(addrs: Iterable<string>): string[] {
+  const uniq = [...new Set([...addrs].map((a) => ipaddr.process(a).toString()))];
+  const key = (a: string) => {
+    const ip = ipaddr.parse(a);
+    return (ip.kind() === 'ipv4' ? '4' : '6') + ip.toByteArray().map((b) => b.toString(16).padStart(2, '0')).join('');
+  };
+  return uniq.sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
+}
