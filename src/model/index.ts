@@ -1,0 +1,51 @@
+// The model: every fact the renderers need, derived once from a validated config by pure code.
+import type { ComponentName, MailuConfig } from '../config/schema.js';
+import { type ComponentModel, decideComponents } from './components.js';
+import { decideEgress, type EgressIdentity } from './egress.js';
+import { buildEnv, type EnvModel } from './env.js';
+import { decideExposure, type Exposure } from './exposure.js';
+import { decideFlows, type Flow } from './flows.js';
+import { nthAddress } from './net.js';
+import { decideTrust, type Trust } from './trust.js';
+
+export interface MailuModel {
+  config: MailuConfig;
+  exposure: Exposure;
+  trust: Trust;
+  egress: EgressIdentity;
+  components: Map<ComponentName, ComponentModel>;
+  env: EnvModel;
+  flows: Flow[];
+  /** ClusterIP of the validating resolver (pods point their dnsConfig at it). */
+  resolverIp: string;
+  /** ClusterIP of the cluster DNS the resolver forwards the cluster domain to. */
+  clusterDnsIp: string;
+  /** Name of the kubernetes.io/tls Secret front mounts, if TLS is on. */
+  tlsSecretName?: string;
+}
+
+export function buildModel(config: MailuConfig): MailuModel {
+  const exposure = decideExposure(config);
+  const trust = decideTrust(config, exposure);
+  const egress = decideEgress(config);
+  const components = decideComponents(config, exposure);
+  const env = buildEnv(config, components, exposure, trust);
+  const flows = decideFlows(config, exposure, components);
+  const tls = config.tls;
+  const tlsSecretName =
+    tls.source === 'certManager' ? (tls.secretName ?? `${config.instance}-tls`) : tls.source === 'secret' ? tls.secretName : undefined;
+  return {
+    config,
+    exposure,
+    trust,
+    egress,
+    components,
+    env,
+    flows,
+    resolverIp: config.cluster.resolverServiceIp ?? nthAddress(config.cluster.serviceCidr, 53),
+    clusterDnsIp: config.cluster.dnsServiceIp ?? nthAddress(config.cluster.serviceCidr, 10),
+    ...(tlsSecretName ? { tlsSecretName } : {}),
+  };
+}
+
+export type { ComponentModel, EgressIdentity, EnvModel, Exposure, Flow, Trust };
