@@ -1,0 +1,32 @@
+// `mailu-k8s dns plan`: print the DNS plan of a config (or of the embedded example).
+import { ConfigError } from '../config/errors.js';
+import { exampleConfig } from '../config/example.js';
+import { loadConfigFile, parseConfigWithWarnings } from '../config/load.js';
+import { checkDnsPlan, planDns } from '../dns/plan.js';
+import { renderJson, renderTable, renderZone } from '../dns/render.js';
+
+export const DNS_PLAN_FORMATS = ['zone', 'json', 'table'] as const;
+export type DnsPlanFormat = (typeof DNS_PLAN_FORMATS)[number];
+
+export interface DnsPlanOptions {
+  /** YAML config file; the embedded example when omitted. */
+  config?: string;
+  format: DnsPlanFormat;
+}
+
+/** Prints the plan on stdout and warnings on stderr; ConfigError propagates (the CLI exits 2). */
+export async function runDnsPlan(opts: DnsPlanOptions): Promise<number> {
+  if (!(DNS_PLAN_FORMATS as readonly string[]).includes(opts.format)) {
+    process.stderr.write(`error: --format must be one of ${DNS_PLAN_FORMATS.join(', ')} (got ${JSON.stringify(opts.format)})\n`);
+    return 2;
+  }
+  const { config, warnings } = opts.config ? loadConfigFile(opts.config) : parseConfigWithWarnings(exampleConfig);
+  // Config validation may already run this; repeating it keeps `dns plan` safe on its own.
+  const issues = checkDnsPlan(config);
+  if (issues.length > 0) throw new ConfigError(issues);
+  const plan = planDns(config);
+  for (const w of [...warnings, ...plan.warnings]) process.stderr.write(`warning: ${w}\n`);
+  const text = opts.format === 'json' ? renderJson(plan) : opts.format === 'table' ? renderTable(plan) : renderZone(plan);
+  process.stdout.write(text);
+  return 0;
+}
