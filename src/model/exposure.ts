@@ -75,3 +75,9 @@ export function mailuPorts(exp: Exposure): number[] {
   if (exp.tlsFlavor === 'cert') ports.add(HTTP_PORTS.https);
   return [...ports].sort((a, b) => a - b);
 }
+
+/** Names the web front answers for: every hostname plus the client-autoconfiguration names. */
+export function webHostnames(config: MailuConfig): string[] {
+  const extra = ['autoconfig', 'autodiscover', 'mta-sts'].map((p) => `${p}.${config.domain}`);
+  return [...new Set([...config.hostnames, ...extra])];
+}

@@ -92,6 +92,7 @@ export function decideFlows(config: MailuConfig, exp: Exposure, components: Map<
   else out('smtp', tcp(25), 'outbound mail to other MX hosts');
   out('fetchmail', tcp(110, 143, 993, 995), 'remote POP3/IMAP accounts');
   out('antispam', [{ port: 11335, protocol: 'UDP' }, ...tcp(443)], 'rspamd fuzzy hashes and map updates');
+  out('antivirus', tcp(443, 80), 'freshclam signature downloads');
 
   // DNS: every component asks the validating resolver; only the resolver talks to DNS servers.
   for (const c of components.keys()) {

@@ -1,0 +1,17 @@
+// Thin typing over cdk8s ApiObject: manifests are written as kubernetes-types objects, so tsc
+// rejects unknown or misspelt fields in core kinds at compile time.
+import { ApiObject } from 'cdk8s';
+import type { Construct } from 'constructs';
+
+export interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: unknown;
+}
+
+/** Adds one Kubernetes object to the tree; `id` defaults to kind/name so ids stay stable. */
+export function emit<T extends Manifest>(scope: Construct, manifest: T, id?: string): ApiObject {
+  const { apiVersion, kind, metadata, ...rest } = manifest;
+  return new ApiObject(scope, id ?? `${kind}-${metadata.name}`, { apiVersion, kind, metadata, ...rest });
+}

@@ -1,0 +1,22 @@
+import { Construct } from 'constructs';
+import { MailuWorkload } from '../workload.js';
+import type { ComponentProps } from './base.js';
+
+export type AntispamProps = ComponentProps;
+
+/** Rspamd: milter for postfix, controller for learning and the web UI. */
+export class Antispam extends Construct {
+  readonly workload: MailuWorkload;
+  constructor(scope: Construct, id: string, props: AntispamProps) {
+    super(scope, id);
+    const http = { httpGet: { path: '/', port: 11334 }, periodSeconds: 5, timeoutSeconds: 5 };
+    this.workload = new MailuWorkload(this, 'workload', {
+      ...props,
+      data: [{ subPath: 'rspamd', mountPath: '/var/lib/rspamd' }],
+      // Rspamd waits for admin and compiles its rules first: Mailu allows 350 s; allow 360 s.
+      startupProbe: { ...http, failureThreshold: 72 },
+      livenessProbe: { ...http, periodSeconds: 10, failureThreshold: 3 },
+      readinessProbe: { ...http, periodSeconds: 10, failureThreshold: 1 },
+    });
+  }
+}

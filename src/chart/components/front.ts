@@ -1,0 +1,40 @@
+import { Construct } from 'constructs';
+import type { Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
+import { MailuWorkload, shellProbe } from '../workload.js';
+import type { ComponentProps } from './base.js';
+
+export interface FrontProps extends ComponentProps {
+  /** kubernetes.io/tls Secret with the certificate for mail and HTTPS; none → no TLS. */
+  tlsSecretName?: string;
+  kind: 'Deployment' | 'DaemonSet';
+  replicas: number;
+  nodeSelector?: Record<string, string>;
+  /** Ports bound on the node's address (hostPort exposure). */
+  hostPorts: number[];
+  podAnnotations?: Record<string, string>;
+}
+
+/** nginx + dovecot proxy: every public mail and web connection enters here. */
+export class Front extends Construct {
+  readonly workload: MailuWorkload;
+  constructor(scope: Construct, id: string, props: FrontProps) {
+    super(scope, id);
+    const volumes: Volume[] = [];
+    const mounts: VolumeMount[] = [];
+    if (props.tlsSecretName) {
+      // Whole-Secret mount (no subPath): kubelet swaps renewed certificates in place and front's
+      // certwatcher reloads nginx and dovecot, no restart needed.
+      volumes.push({ name: 'certs', secret: { secretName: props.tlsSecretName } });
+      mounts.push({ name: 'certs', mountPath: '/certs', readOnly: true });
+    }
+    const probe = shellProbe('curl -m3 -skfLo /dev/null http://127.0.0.1:10204/health && kill -0 "$(cat /run/dovecot/master.pid)"');
+    this.workload = new MailuWorkload(this, 'workload', {
+      ...props,
+      extraVolumes: volumes,
+      extraMounts: mounts,
+      startupProbe: { ...probe, periodSeconds: 5, failureThreshold: 24 },
+      livenessProbe: probe,
+      readinessProbe: { ...probe, failureThreshold: 1 },
+    });
+  }
+}

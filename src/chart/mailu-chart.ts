@@ -1,0 +1,220 @@
+// MailuChart: one config in, a complete Mailu deployment out. It builds the model once and hands
+// each construct only the slice it renders; no construct decides anything the model has decided.
+import { createHash } from 'node:crypto';
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { ConfigMap, Namespace, PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
+import { parseConfigWithWarnings } from '../config/load.js';
+import type { ComponentName, MailuConfig, MailuConfigInput } from '../config/schema.js';
+import type { ComponentModel } from '../model/components.js';
+import { webHostnames } from '../model/exposure.js';
+import { buildModel, type MailuModel } from '../model/index.js';
+import { instanceLabels } from '../model/labels.js';
+import { resourcesFor } from '../model/resources.js';
+import { emit, type Manifest } from './api.js';
+import { Admin } from './components/admin.js';
+import { Antispam } from './components/antispam.js';
+import { Antivirus } from './components/antivirus.js';
+import { Fetchmail } from './components/fetchmail.js';
+import { Front } from './components/front.js';
+import { Imap } from './components/imap.js';
+import { Oletools } from './components/oletools.js';
+import { Redis } from './components/redis.js';
+import { Resolver } from './components/resolver.js';
+import { Smtp } from './components/smtp.js';
+import { Tika } from './components/tika.js';
+import { Webdav } from './components/webdav.js';
+import { Webmail } from './components/webmail.js';
+import type { ChartContext, StoragePlan } from './context.js';
+import { CnpgDatabase } from './database.js';
+import { CiliumEgress } from './networking/egress.js';
+import { FrontPublicService, TraefikMailRoutes, traefikHelmValues } from './networking/exposure.js';
+import { NetworkPolicies } from './networking/network-policies.js';
+import { WebRoute } from './networking/web.js';
+import { MailCertificate } from './tls.js';
+
+export interface MailuChartProps {
+  /** The config as written (validated here), or an already parsed MailuConfig. */
+  config: MailuConfigInput | MailuConfig;
+}
+
+const DATA_COMPONENTS: ComponentName[] = ['admin', 'smtp', 'imap', 'antispam', 'antivirus', 'webmail', 'webdav', 'fetchmail', 'redis'];
+
+export class MailuChart extends Chart {
+  readonly config: MailuConfig;
+  readonly model: MailuModel;
+  /** Accepted-but-risky choices found while validating. */
+  readonly warnings: string[];
+  /** Files that belong next to the manifests but are not Kubernetes objects (e.g. Traefik values). */
+  readonly extraFiles: Record<string, string> = {};
+  /** The component constructs, by component name. */
+  readonly components: Partial<Record<ComponentName, Construct>> = {};
+
+  constructor(scope: Construct, id: string, props: MailuChartProps) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const parsed = parseConfigWithWarnings(props.config);
+    this.config = parsed.config;
+    this.warnings = parsed.warnings;
+    const config = this.config;
+    const model = (this.model = buildModel(config));
+    const { instance, namespace } = config;
+
+    // -- namespace: hostPort needs the privileged Pod Security level; everything else fits baseline.
+    const psa = model.exposure.mode === 'hostPort' ? 'privileged' : 'baseline';
+    emit<Namespace & Manifest>(this, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: namespace,
+        labels: {
+          ...instanceLabels(instance),
+          'pod-security.kubernetes.io/enforce': psa,
+          'pod-security.kubernetes.io/warn': 'baseline',
+        },
+      },
+    });
+
+    // -- shared environment
+    const envConfigMap = `${instance}-env`;
+    emit<ConfigMap & Manifest>(this, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: envConfigMap, namespace, labels: instanceLabels(instance) },
+      data: model.env.shared,
+    });
+    // Mailu reads its environment at start: roll the pods when it changes.
+    const envChecksum = createHash('sha256').update(JSON.stringify(model.env.shared)).digest('hex').slice(0, 16);
+
+    // -- storage
+    const storage: StoragePlan = {
+      mode: config.storage.mode,
+      ...(config.storage.storageClass !== undefined ? { storageClass: config.storage.storageClass } : {}),
+      sizes: Object.fromEntries(DATA_COMPONENTS.map((c) => [c, config.storage.sizes[c as keyof typeof config.storage.sizes]])),
+      ...(config.storage.mode === 'shared' ? { sharedClaim: `${instance}-storage` } : {}),
+    };
+    if (storage.sharedClaim) {
+      emit<PersistentVolumeClaim & Manifest>(this, {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: storage.sharedClaim, namespace, labels: instanceLabels(instance) },
+        spec: {
+          accessModes: ['ReadWriteMany'],
+          ...(storage.storageClass !== undefined ? { storageClassName: storage.storageClass } : {}),
+          resources: { requests: { storage: config.storage.sharedSize } },
+        },
+      });
+    }
+
+    const ctx: ChartContext = {
+      instance,
+      namespace,
+      imagePullPolicy: config.mailu.imagePullPolicy,
+      envConfigMap,
+      resolverIp: model.resolverIp,
+      clusterDomain: config.cluster.clusterDomain,
+      storage,
+      resources: (c) => resourcesFor(config, c),
+      podAnnotations: { 'mailu-k8s.io/env-checksum': envChecksum },
+    };
+
+    // -- components
+    const comp = (n: ComponentName): ComponentModel | undefined => model.components.get(n);
+    const base = (n: ComponentName) => ({ ctx, component: comp(n)!, env: model.env.perComponent[n] ?? [] });
+    const senders = model.egress.senderNodeSelector;
+    const x = config.exposure;
+    const hostPorts = x.mode === 'hostPort' ? model.exposure.publicPorts.map((p) => p.port) : [];
+    const frontAnnotations: Record<string, string> = {};
+    if (config.dns.externalDns.podSource) {
+      // external-dns's pod source publishes the node's ExternalIP for this name (no readiness filter).
+      const names = config.dns.operator.allHostnames ? config.hostnames : [config.hostnames[0]!];
+      frontAnnotations[`${config.dns.externalDns.annotationPrefix}hostname`] = names.join(',');
+      frontAnnotations[`${config.dns.externalDns.annotationPrefix}ttl`] = String(config.dns.operator.ttl);
+    }
+
+    this.components.resolver = new Resolver(this, 'resolver', {
+      ...base('resolver'),
+      clusterIp: model.resolverIp,
+      clusterDnsIp: model.clusterDnsIp,
+      clusterDomain: config.cluster.clusterDomain,
+      allow: [config.cluster.podCidr, ...(config.cluster.podCidr6 ? [config.cluster.podCidr6] : [])],
+    });
+    this.components.front = new Front(this, 'front', {
+      ...base('front'),
+      ...(model.tlsSecretName ? { tlsSecretName: model.tlsSecretName } : {}),
+      kind: x.mode === 'hostPort' && x.hostPort.daemonSet ? 'DaemonSet' : 'Deployment',
+      replicas: x.mode === 'loadBalancer' ? x.loadBalancer.replicas : x.mode === 'traefik' ? x.traefik.replicas : 1,
+      ...(x.mode === 'hostPort' ? { nodeSelector: x.hostPort.nodeSelector } : {}),
+      hostPorts,
+      podAnnotations: frontAnnotations,
+    });
+    this.components.admin = new Admin(this, 'admin', base('admin'));
+    this.components.smtp = new Smtp(this, 'smtp', { ...base('smtp'), nodeSelector: senders });
+    this.components.imap = new Imap(this, 'imap', base('imap'));
+    this.components.antispam = new Antispam(this, 'antispam', base('antispam'));
+    if (comp('antivirus')) this.components.antivirus = new Antivirus(this, 'antivirus', base('antivirus'));
+    if (comp('webmail')) this.components.webmail = new Webmail(this, 'webmail', base('webmail'));
+    if (comp('webdav')) this.components.webdav = new Webdav(this, 'webdav', base('webdav'));
+    if (comp('fetchmail')) this.components.fetchmail = new Fetchmail(this, 'fetchmail', { ...base('fetchmail'), nodeSelector: senders });
+    if (comp('oletools')) this.components.oletools = new Oletools(this, 'oletools', base('oletools'));
+    if (comp('tika')) this.components.tika = new Tika(this, 'tika', base('tika'));
+    if (comp('redis')) this.components.redis = new Redis(this, 'redis', base('redis'));
+
+    // -- database
+    if (config.database.type === 'cnpg') {
+      const db = config.database;
+      new CnpgDatabase(this, 'database', {
+        instance,
+        namespace,
+        instances: db.instances,
+        size: db.storage.size,
+        ...(db.storage.storageClass ? { storageClass: db.storage.storageClass } : {}),
+        ...(db.imageName ? { imageName: db.imageName } : {}),
+      });
+    }
+
+    // -- TLS
+    const webHosts = webHostnames(config);
+    if (config.tls.source === 'certManager' && model.tlsSecretName) {
+      new MailCertificate(this, 'certificate', {
+        instance,
+        namespace,
+        secretName: model.tlsSecretName,
+        dnsNames: webHosts,
+        issuer: config.tls.issuer,
+      });
+    }
+
+    // -- exposure
+    if (x.mode === 'loadBalancer') {
+      new FrontPublicService(this, 'front-public', { instance, namespace, exposure: model.exposure, loadBalancer: x.loadBalancer });
+    } else if (x.mode === 'traefik') {
+      const svc = new FrontPublicService(this, 'front-public', { instance, namespace, exposure: model.exposure });
+      new TraefikMailRoutes(this, 'traefik-mail', { instance, namespace, exposure: model.exposure, traefik: x.traefik, serviceName: svc.name });
+      this.extraFiles['traefik-values.yaml'] = traefikHelmValues(model.exposure, x.traefik);
+    }
+    if (config.web.kind !== 'none') {
+      new WebRoute(this, 'web', {
+        instance,
+        namespace,
+        web: config.web,
+        hosts: webHosts,
+        frontService: comp('front')!.objectName,
+        backendPort: model.exposure.webBackendPort!,
+        ...(model.tlsSecretName ? { tlsSecretName: model.tlsSecretName } : {}),
+      });
+    }
+
+    // -- egress
+    if (config.egress.mode === 'ciliumGateway') {
+      new CiliumEgress(this, 'egress', {
+        instance,
+        namespace,
+        gateway: config.egress,
+        excluded: [config.cluster.podCidr, config.cluster.serviceCidr],
+      });
+    }
+
+    // -- network policies last: they cover everything above
+    new NetworkPolicies(this, 'network-policies', { instance, namespace, flows: model.flows });
+  }
+}

@@ -1,0 +1,143 @@
+// How the world reaches front's public ports: nothing extra for hostPort (the pod binds them), a
+// LoadBalancer Service that keeps client addresses, or Traefik TCP routes that send PROXY v2.
+import { Construct } from 'constructs';
+import type { Service } from 'kubernetes-types/core/v1.js';
+import { stringify } from 'yaml';
+import type { MailuConfig } from '../../config/schema.js';
+import type { Exposure } from '../../model/exposure.js';
+import { objectLabels, selectorLabels } from '../../model/labels.js';
+import { emit, type Manifest } from '../api.js';
+
+type LoadBalancerConfig = Extract<MailuConfig['exposure'], { mode: 'loadBalancer' }>['loadBalancer'];
+type TraefikConfig = Extract<MailuConfig['exposure'], { mode: 'traefik' }>['traefik'];
+
+export interface PublicServiceProps {
+  instance: string;
+  namespace: string;
+  exposure: Exposure;
+  /** Set for a LoadBalancer; absent for the ClusterIP Service Traefik routes to. */
+  loadBalancer?: LoadBalancerConfig;
+}
+
+/** `<instance>-front-public`: the Service carrying exactly the public ports. */
+export class FrontPublicService extends Construct {
+  readonly name: string;
+  constructor(scope: Construct, id: string, props: PublicServiceProps) {
+    super(scope, id);
+    const lb = props.loadBalancer;
+    this.name = `${props.instance}-front-public`;
+    emit<Service & Manifest>(this, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: this.name,
+        namespace: props.namespace,
+        labels: objectLabels(props.instance, 'front'),
+        ...(lb && Object.keys(lb.annotations).length > 0 ? { annotations: lb.annotations } : {}),
+      },
+      spec: {
+        type: lb ? 'LoadBalancer' : 'ClusterIP',
+        selector: selectorLabels(props.instance, 'front'),
+        ports: props.exposure.publicPorts.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: 'TCP' })),
+        ...(lb
+          ? {
+              // Local keeps the client's source address (Cluster would SNAT it into SUBNET).
+              externalTrafficPolicy: lb.externalTrafficPolicy,
+              ...(lb.loadBalancerIP ? { loadBalancerIP: lb.loadBalancerIP } : {}),
+              ...(lb.loadBalancerClass ? { loadBalancerClass: lb.loadBalancerClass } : {}),
+              ...(lb.ipFamilyPolicy ? { ipFamilyPolicy: lb.ipFamilyPolicy } : {}),
+            }
+          : {}),
+      },
+    });
+  }
+}
+
+/** Does this Traefik send PROXY through a ServersTransportTCP (>= 3.5.2) or per service? */
+export function traefikUsesServersTransport(t: Pick<TraefikConfig, 'version' | 'minorVersion'>): boolean {
+  if (t.version === 2) return false;
+  const [minor = 0, patch = 0] = t.minorVersion.split('.').map(Number);
+  return minor > 5 || (minor === 5 && patch >= 2);
+}
+
+export function entryPointName(t: TraefikConfig, port: number, fallback: string): string {
+  return t.entryPoints[String(port) as keyof typeof t.entryPoints] ?? fallback;
+}
+
+export interface TraefikRoutesProps {
+  instance: string;
+  namespace: string;
+  exposure: Exposure;
+  traefik: TraefikConfig;
+  serviceName: string;
+}
+
+/** One IngressRouteTCP per public mail port; TLS passes through untouched to front. */
+export class TraefikMailRoutes extends Construct {
+  constructor(scope: Construct, id: string, props: TraefikRoutesProps) {
+    super(scope, id);
+    const { instance, namespace, traefik } = props;
+    const labels = objectLabels(instance, 'front');
+    const transport = traefikUsesServersTransport(traefik) ? `${instance}-front-proxy-v2` : undefined;
+    if (transport) {
+      emit(this, {
+        apiVersion: 'traefik.io/v1alpha1',
+        kind: 'ServersTransportTCP',
+        metadata: { name: transport, namespace, labels },
+        // Always explicit: the CRD provider does not default an empty proxyProtocol block.
+        spec: { proxyProtocol: { version: 2 } },
+      });
+    }
+    for (const p of props.exposure.publicPorts) {
+      emit(this, {
+        apiVersion: 'traefik.io/v1alpha1',
+        kind: 'IngressRouteTCP',
+        metadata: { name: `${instance}-${p.name}`, namespace, labels },
+        spec: {
+          entryPoints: [entryPointName(traefik, p.port, p.mail?.entryPoint ?? p.name)],
+          routes: [
+            {
+              // Plain TCP: no TLS block, so Traefik neither terminates TLS nor needs SNI.
+              match: 'HostSNI(`*`)',
+              services: [
+                transport
+                  ? { name: props.serviceName, port: p.port, serversTransport: transport }
+                  : { name: props.serviceName, port: p.port, proxyProtocol: { version: 2 } },
+              ],
+            },
+          ],
+        },
+      });
+    }
+  }
+}
+
+/**
+ * Values for the Traefik Helm chart matching the routes: one entry point per mail port, the
+ * Service keeping client addresses, and PROXY trust only for a load balancer that sends it.
+ */
+export function traefikHelmValues(exposure: Exposure, t: TraefikConfig): string {
+  const ports: Record<string, unknown> = {};
+  for (const p of exposure.publicPorts) {
+    const name = entryPointName(t, p.port, p.mail?.entryPoint ?? p.name);
+    ports[name] = {
+      // Traefik runs unprivileged: listen high inside the pod, expose the real port.
+      port: p.port < 1024 ? 8000 + p.port : p.port + 4000,
+      exposedPort: p.port,
+      protocol: 'TCP',
+      expose: t.version === 3 ? { default: true } : true,
+      ...(t.loadBalancerProxyCidrs.length > 0 ? { proxyProtocol: { trustedIPs: t.loadBalancerProxyCidrs } } : {}),
+    };
+  }
+  const values = {
+    ports,
+    service: { spec: { externalTrafficPolicy: 'Local' } },
+  };
+  const header = [
+    '# Traefik Helm chart values generated by mailu-k8s (not applied by it).',
+    '# Merge into your Traefik release: helm upgrade traefik traefik/traefik -f traefik-values.yaml',
+    '# externalTrafficPolicy: Local keeps client addresses, which Traefik passes on to Mailu as PROXY v2.',
+    '',
+  ].join('\n');
+  return header + stringify(values, { version: '1.1' });
+}

@@ -1,0 +1,194 @@
+// One Mailu component = a workload (Deployment or DaemonSet), its Service and its storage. The
+// per-component constructs in components/ say only what differs (command, probes, volumes).
+import { Construct } from 'constructs';
+import type { Container, EnvVar as K8sEnvVar, PodSpec, Probe, Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
+import type { PersistentVolumeClaim, Service, ServiceSpec } from 'kubernetes-types/core/v1.js';
+import type { DaemonSet, Deployment } from 'kubernetes-types/apps/v1.js';
+import type { ComponentModel } from '../model/components.js';
+import type { EnvVar } from '../model/env.js';
+import { objectLabels, selectorLabels } from '../model/labels.js';
+import { emit, type Manifest } from './api.js';
+import type { ChartContext } from './context.js';
+
+export interface DataMount {
+  /** Directory inside the component's volume. */
+  subPath: string;
+  mountPath: string;
+}
+
+export interface WorkloadProps {
+  ctx: ChartContext;
+  component: ComponentModel;
+  /** Component-only variables (secret references and settings). */
+  env?: EnvVar[];
+  /** Load the shared Mailu ConfigMap (false for third-party images). */
+  sharedEnv?: boolean;
+  /** Point the pod's DNS at the validating resolver (false for the resolver itself). */
+  useResolver?: boolean;
+  command?: string[];
+  args?: string[];
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  startupProbe?: Probe;
+  /** Persistent data: a claim per component (RWO) or directories of the shared RWX claim. */
+  data?: DataMount[];
+  extraVolumes?: Volume[];
+  extraMounts?: VolumeMount[];
+  kind?: 'Deployment' | 'DaemonSet';
+  replicas?: number;
+  nodeSelector?: Record<string, string>;
+  /** Container ports also bound on the node's address (hostPort exposure). */
+  hostPorts?: number[];
+  podAnnotations?: Record<string, string>;
+  /** Extra fields for the ClusterIP Service (e.g. a fixed clusterIP for the resolver). */
+  service?: Partial<ServiceSpec>;
+  terminationGracePeriodSeconds?: number;
+}
+
+/** Shell-wrapped exec probe: Docker HEALTHCHECK-style commands need a shell for pipes and $(). */
+export function shellProbe(script: string, opts: Partial<Probe> = {}): Probe {
+  return { exec: { command: ['/bin/sh', '-c', script] }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, ...opts };
+}
+
+export function toK8sEnv(env: EnvVar[]): K8sEnvVar[] {
+  return env.map((e) =>
+    'secret' in e ? { name: e.name, valueFrom: { secretKeyRef: { name: e.secret.name, key: e.secret.key } } } : { name: e.name, value: e.value },
+  );
+}
+
+export class MailuWorkload extends Construct {
+  readonly podSpec: PodSpec;
+  readonly claimName?: string;
+
+  constructor(scope: Construct, id: string, props: WorkloadProps) {
+    super(scope, id);
+    const { ctx, component } = props;
+    const name = component.objectName;
+    const labels = objectLabels(ctx.instance, component.name);
+    const selector = selectorLabels(ctx.instance, component.name);
+    const volumes: Volume[] = [...(props.extraVolumes ?? [])];
+    const mounts: VolumeMount[] = [...(props.extraMounts ?? [])];
+
+    // Storage: RWO claim per component by default; one RWX claim shared by all in shared mode.
+    let rwo = false;
+    if (props.data && props.data.length > 0) {
+      const shared = ctx.storage.mode === 'shared';
+      const claimName = shared ? ctx.storage.sharedClaim! : `${name}-data`;
+      this.claimName = claimName;
+      if (!shared) {
+        rwo = true;
+        emit<PersistentVolumeClaim & Manifest>(this, {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: { name: claimName, namespace: ctx.namespace, labels },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            ...(ctx.storage.storageClass !== undefined ? { storageClassName: ctx.storage.storageClass } : {}),
+            resources: { requests: { storage: ctx.storage.sizes[component.name] ?? '1Gi' } },
+          },
+        });
+      }
+      volumes.push({ name: 'data', persistentVolumeClaim: { claimName } });
+      for (const d of props.data) {
+        mounts.push({ name: 'data', mountPath: d.mountPath, subPath: shared ? `${component.name}/${d.subPath}` : d.subPath });
+      }
+    }
+
+    const hostPorts = new Set(props.hostPorts ?? []);
+    const res = ctx.resources(component.name);
+    const container: Container = {
+      name: component.name,
+      image: component.image,
+      imagePullPolicy: ctx.imagePullPolicy,
+      ...(props.command ? { command: props.command } : {}),
+      ...(props.args ? { args: props.args } : {}),
+      ...(component.ports.length > 0
+        ? {
+            ports: component.ports.map((p) => ({
+              name: p.name,
+              containerPort: p.port,
+              protocol: p.protocol ?? 'TCP',
+              ...(hostPorts.has(p.port) ? { hostPort: p.port } : {}),
+            })),
+          }
+        : {}),
+      ...(props.sharedEnv !== false ? { envFrom: [{ configMapRef: { name: ctx.envConfigMap } }] } : {}),
+      ...(props.env && props.env.length > 0 ? { env: toK8sEnv(props.env) } : {}),
+      resources: { requests: { ...res.requests }, limits: { ...res.limits } },
+      ...(props.startupProbe ? { startupProbe: props.startupProbe } : {}),
+      ...(props.livenessProbe ? { livenessProbe: props.livenessProbe } : {}),
+      ...(props.readinessProbe ? { readinessProbe: props.readinessProbe } : {}),
+      ...(mounts.length > 0 ? { volumeMounts: mounts } : {}),
+    };
+
+    const cd = ctx.clusterDomain;
+    this.podSpec = {
+      // Mailu never talks to the Kubernetes API: no token in its pods.
+      automountServiceAccountToken: false,
+      // Service links would inject *_PORT/*_SERVICE_HOST variables into Mailu's environment.
+      enableServiceLinks: false,
+      securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+      ...(props.useResolver !== false
+        ? {
+            dnsPolicy: 'None',
+            dnsConfig: {
+              nameservers: [ctx.resolverIp],
+              searches: [`${ctx.namespace}.svc.${cd}`, `svc.${cd}`, cd],
+              options: [{ name: 'ndots', value: '5' }],
+            },
+          }
+        : {}),
+      ...(props.nodeSelector && Object.keys(props.nodeSelector).length > 0 ? { nodeSelector: props.nodeSelector } : {}),
+      ...(props.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: props.terminationGracePeriodSeconds } : {}),
+      containers: [container],
+      ...(volumes.length > 0 ? { volumes } : {}),
+    };
+
+    const annotations = { ...ctx.podAnnotations, ...props.podAnnotations };
+    const template = {
+      metadata: { labels, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
+      spec: this.podSpec,
+    };
+    if (props.kind === 'DaemonSet') {
+      emit<DaemonSet & Manifest>(this, {
+        apiVersion: 'apps/v1',
+        kind: 'DaemonSet',
+        metadata: { name, namespace: ctx.namespace, labels },
+        spec: {
+          selector: { matchLabels: selector },
+          updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+          template,
+        },
+      });
+    } else {
+      // RWO volumes and host ports cannot be held by two pods at once: replace, don't roll.
+      const recreate = rwo || hostPorts.size > 0;
+      emit<Deployment & Manifest>(this, {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name, namespace: ctx.namespace, labels },
+        spec: {
+          replicas: props.replicas ?? 1,
+          revisionHistoryLimit: 3,
+          selector: { matchLabels: selector },
+          strategy: recreate ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+          template,
+        },
+      });
+    }
+
+    if (component.servicePorts.length > 0) {
+      emit<Service & Manifest>(this, {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name, namespace: ctx.namespace, labels },
+        spec: {
+          type: 'ClusterIP',
+          selector,
+          ports: component.servicePorts.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: p.protocol ?? 'TCP' })),
+          ...props.service,
+        },
+      });
+    }
+  }
+}

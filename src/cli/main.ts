@@ -1,0 +1,44 @@
+// The mailu-k8s command line. Wiring only: each command loads its implementation lazily, so
+// `synth` never pays for the operator's or the doctor's dependencies.
+import { Command, Option } from 'commander';
+import { runCommand } from './run.js';
+
+const program = new Command();
+program
+  .name('mailu-k8s')
+  .description('Mailu on Kubernetes: generate manifests, keep DNS true, check deliverability')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+program
+  .command('synth')
+  .description('write the Kubernetes manifests for a config (default: the embedded example.com config)')
+  .option('-c, --config <file>', 'config file (YAML)')
+  .option('-o, --out <dir>', 'output directory', 'dist')
+  .option('--split', 'one file per object plus kustomization.yaml')
+  .action((opts: { config?: string; out: string; split?: boolean }) =>
+    runCommand(async () => (await import('./synth.js')).runSynth(opts)),
+  );
+
+program
+  .command('validate')
+  .description('validate a config file without writing anything')
+  .requiredOption('-c, --config <file>', 'config file (YAML)')
+  .action((opts: { config: string }) => runCommand(async () => (await import('./synth.js')).runValidate(opts)));
+
+program
+  .command('schema')
+  .description('print the JSON Schema of the config file (for editors)')
+  .action(() => runCommand(async () => (await import('./schema.js')).runSchema()));
+
+const dns = program.command('dns').description('DNS records for the deployment');
+dns
+  .command('plan')
+  .description('print every DNS record the deployment needs')
+  .option('-c, --config <file>', 'config file (YAML)')
+  .addOption(new Option('-f, --format <format>', 'output format').choices(['zone', 'json', 'table']).default('table'))
+  .action((opts: { config?: string; format: 'zone' | 'json' | 'table' }) =>
+    runCommand(async () => (await import('./dns.js')).runDnsPlan(opts)),
+  );
+
+await program.parseAsync(process.argv);
