@@ -5,6 +5,8 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ConfigMap, Namespace, PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
 import { parseConfigWithWarnings } from '../config/load.js';
+import { dnsEndpointManifests } from '../dns/endpoints.js';
+import { planDns } from '../dns/plan.js';
 import type { ComponentName, MailuConfig, MailuConfigInput } from '../config/schema.js';
 import type { ComponentModel } from '../model/components.js';
 import { webHostnames } from '../model/exposure.js';
@@ -212,6 +214,11 @@ export class MailuChart extends Chart {
         gateway: config.egress,
         excluded: [config.cluster.podCidr, config.cluster.serviceCidr],
       });
+    }
+
+    // -- DNS records for external-dns (static ones; the operator owns the live ones)
+    if (config.dns.externalDns.enabled) {
+      for (const m of dnsEndpointManifests(planDns(config), config)) emit(this, { ...m });
     }
 
     // -- network policies last: they cover everything above

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { checkDnsPlan } from '../dns/plan.js';
 import { checkConfig } from '../model/invariants.js';
 import { ConfigError, type ConfigIssue, formatPath } from './errors.js';
 import { configSchema, type MailuConfig } from './schema.js';
@@ -19,6 +20,8 @@ export function parseConfigWithWarnings(raw: unknown): ParsedConfig {
   const res = configSchema.safeParse(raw);
   if (!res.success) throw new ConfigError(zodIssues(res.error, raw));
   const { errors, warnings } = checkConfig(res.data);
+  // The DNS limits (SPF lookups and size) are part of validity: a record receivers reject is an error.
+  if (errors.length === 0) errors.push(...checkDnsPlan(res.data));
   if (errors.length > 0) throw new ConfigError(errors);
   return { config: res.data, warnings };
 }
