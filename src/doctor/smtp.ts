@@ -98,6 +98,8 @@ export async function probeSmtp(target: SmtpTarget, opts: { timeoutMs?: number; 
     if (!ehlo[0]?.startsWith('250')) throw new Error(`EHLO refused: ${ehlo.join(' / ')}`);
     res.starttls = ehlo.some((l) => /^250[ -]STARTTLS\b/i.test(l));
     sock.write('QUIT\r\n');
+    // Wait for the 221 so the server logs a clean session; its absence is not a finding.
+    await nextReply().catch(() => undefined);
   } catch (err) {
     res.error = err instanceof Error ? `${(err as NodeJS.ErrnoException).code ? `${(err as NodeJS.ErrnoException).code}: ` : ''}${err.message}` : String(err);
   } finally {
