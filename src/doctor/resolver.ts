@@ -77,14 +77,6 @@ export function parseResolverSpec(spec: string): string {
   return net.isIPv6(host) ? `[${host}]:${p}` : `${host}:${p}`;
 }
 
-/** The owner name of the PTR record for an address, without the trailing dot. */
-export function reverseName(ip: string): string {
-  const addr = ipaddr.parse(ip);
-  if (addr.kind() === 'ipv4') return `${addr.toByteArray().reverse().join('.')}.in-addr.arpa`;
-  const nibbles = addr.toByteArray().flatMap((b) => [(b >> 4).toString(16), (b & 15).toString(16)]);
-  return `${nibbles.reverse().join('.')}.ip6.arpa`;
-}
-
 /** Canonical text of an address (compressed, lower case IPv6; IPv4-mapped IPv6 → IPv4). */
 export function canonicalIp(ip: string): string {
   const addr = ipaddr.process(ip);

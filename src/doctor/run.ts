@@ -2,6 +2,7 @@
 // evaluation and the checks never ask twice), then hands the gathered answers to the pure checks.
 import net from 'node:net';
 import { spf } from 'mailauth/lib/spf/index.js';
+import { reverseName } from '../dns/plan.js';
 import type { DnsPlan } from '../dns/types.js';
 import { checkAddresses } from './checks/address.js';
 import { normName } from './checks/common.js';
@@ -21,7 +22,6 @@ import {
   DoctorInputError,
   mailauthResolver,
   type QueryTraceEntry,
-  reverseName,
 } from './resolver.js';
 import { probeSmtp, type SmtpTarget } from './smtp.js';
 import type { CheckResult, DoctorReport, LiveDns, PtrLive, SmtpProbeResult, SpfEvaluation } from './types.js';

@@ -119,3 +119,25 @@ export function zones(opts: ZoneOptions = {}): TestZone[] {
     }),
   }));
 }
+
+/**
+ * The zones a deployment gets when every record of `plan` is published as planned (DKIM with a
+ * fresh key, PTRs at the "provider"): what the doctor must find correct for a real plan.
+ */
+export function zonesFromPlan(plan: DnsPlan, opts: { drop?: Array<{ name: string; type: TestRecord['type'] }>; add?: TestRecord[] } = {}): TestZone[] {
+  const records: TestRecord[] = [];
+  for (const r of plan.records) {
+    if (r.type === 'TXT' && r.name === `${plan.dkimSelector}._domainkey.${plan.domain}`) {
+      records.push({ name: r.name, type: 'TXT', value: dkimValue() });
+      continue;
+    }
+    for (const v of r.values) records.push({ name: r.name, type: r.type, value: v });
+  }
+  const dropped = records.filter((r) => !(opts.drop ?? []).some((d) => d.name === r.name && d.type === r.type));
+  const all = [...dropped, ...(opts.add ?? [])];
+  // The domain's own zone, plus one single-name zone per record outside it (reverse names, report
+  // authorisations in other domains).
+  const inDomain = (n: string): boolean => n === plan.domain || n.endsWith(`.${plan.domain}`);
+  const outside = [...new Set(all.map((r) => r.name).filter((n) => !inDomain(n)))];
+  return [{ origin: plan.domain, records: all.filter((r) => inDomain(r.name)) }, ...outside.map((origin) => ({ origin, records: all.filter((r) => r.name === origin) }))];
+}

@@ -10,8 +10,8 @@ import {
   errorCodeOf,
   mailauthResolver,
   parseResolverSpec,
-  reverseName,
 } from '../../src/doctor/resolver.js';
+import { reverseName } from '../../src/dns/plan.js';
 import { reverseNameOf, startDnsServer } from '../support/dns-server.js';
 import { DOMAIN, FRONT4, FRONT6, HOST, zones } from './fixtures.js';
 
@@ -75,7 +75,9 @@ describe('helpers', () => {
   test('reverse names match the test server\'s independent implementation', () => {
     assert.equal(reverseName('203.0.113.10'), '10.113.0.203.in-addr.arpa');
     assert.equal(reverseName('2001:db8::10'), '0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa');
-    for (const ip of ['192.0.2.1', '2001:db8:1:2::ff', '::ffff:192.0.2.1']) assert.equal(reverseName(ip), reverseNameOf(ip));
+    for (const ip of ['192.0.2.1', '2001:db8:1:2::ff', '2001:db8::']) assert.equal(reverseName(ip), reverseNameOf(ip));
+    // an IPv4-mapped address is reversed as the IPv4 address it is
+    assert.equal(reverseName('::ffff:192.0.2.1'), '1.2.0.192.in-addr.arpa');
     assert.equal(canonicalIp('2001:DB8:0:0::10'), '2001:db8::10');
     assert.equal(canonicalIp('::ffff:192.0.2.1'), '192.0.2.1');
   });

@@ -1,5 +1,6 @@
 // DMARC: one valid record at _dmarc.<domain>; the policy and alignment modes are reported, and
 // report addresses in other domains need those domains' consent (RFC 7489 §7.1).
+import { externalReportDomains as planReportDomains } from '../../dns/plan.js';
 import type { DnsPlan } from '../../dns/types.js';
 import type { CheckResult, LiveDns } from '../types.js';
 import { describeMiss, lookupErrorFix, normName, parseTags, planLines, planRecord, result, txtValues, zoneLine } from './common.js';
@@ -58,13 +59,9 @@ export function parseDmarcRecord(value: string): ParsedDmarc {
 
 /** Domains of rua/ruf addresses outside `domain` (these must authorise the reports). */
 export function externalReportDomains(parsed: ParsedDmarc, domain: string): string[] {
-  const d = normName(domain);
-  const out = new Set<string>();
-  for (const uri of [...parsed.rua, ...parsed.ruf]) {
-    const rd = normName(uri.replace(/^mailto:/i, '').replace(/!.*$/, '').split('@')[1] ?? '');
-    if (rd && rd !== d && !rd.endsWith(`.${d}`) && !d.endsWith(`.${rd}`)) out.add(rd);
-  }
-  return [...out];
+  // Same rule as the plan uses for the records it asks for, so the two never disagree.
+  const addresses = [...parsed.rua, ...parsed.ruf].map((uri) => uri.replace(/^mailto:/i, '').replace(/!.*$/, ''));
+  return planReportDomains(normName(domain), addresses);
 }
 
 /** The single v=DMARC1 record of an answer, if exactly one. */
