@@ -41,4 +41,18 @@ dns
     runCommand(async () => (await import('./dns.js')).runDnsPlan(opts)),
   );
 
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+program
+  .command('doctor')
+  .description('check live DNS and deliverability (SPF, PTR, DKIM, DMARC, MX, SRV, MTA-STS) against the plan')
+  .option('-c, --config <file>', 'config file (YAML)')
+  .option('--resolver <host[:port]>', 'DNS server to ask (repeatable; default: the system resolvers)', collect)
+  .option('--egress-ip <ip>', 'address mail leaves from (repeatable; default: from the config)', collect)
+  .option('--expect-ip <ip>', 'address the primary hostname must resolve to (repeatable)', collect)
+  .option('--smtp <host[:port]>', 'also probe this SMTP server: banner and STARTTLS')
+  .option('--timeout <ms>', 'per-query DNS timeout in milliseconds', '2000')
+  .option('--json', 'machine-readable report')
+  .option('--strict', 'warnings fail too')
+  .action((opts: Record<string, unknown>) => runCommand(async () => (await import('./doctor.js')).runDoctor(opts)));
+
 await program.parseAsync(process.argv);
