@@ -373,3 +373,104 @@ export async function startDnsServer(opts: StartOptions): Promise<DnsTestServer>
     close,
   };
 }
+
+// ---- dnsmasq-backed variant -----------------------------------------------------------------
+// The same zones served by a real, independent DNS implementation (Debian's dnsmasq-base), for
+// fidelity tests. Callers skip visibly when `dnsmasqPath()` finds no binary.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promises as dnsPromises } from 'node:dns';
+import os from 'node:os';
+
+export function dnsmasqPath(): string | undefined {
+  return ['/usr/sbin/dnsmasq', '/usr/bin/dnsmasq', '/usr/local/sbin/dnsmasq'].find((p) => existsSync(p));
+}
+
+/** dnsmasq options serving `zones`. dnsmasq's host records also create the matching PTRs. */
+export function dnsmasqArgs(zones: TestZone[], port: number): string[] {
+  const args = ['--keep-in-foreground', '--conf-file=/dev/null', `--port=${port}`, '--listen-address=127.0.0.1', '--bind-interfaces', '--no-resolv', '--no-hosts', '--pid-file=', '--log-facility=/dev/null'];
+  if (process.getuid?.() === 0) args.push('--user=root');
+  const addrs = new Map<string, string[]>();
+  const value = (r: TestRecord): string => (Array.isArray(r.value) ? r.value.join('') : r.value);
+  for (const z of zones) {
+    args.push(`--local=/${norm(z.origin)}/`);
+    for (const r of z.records) {
+      const name = norm(r.name);
+      switch (r.type) {
+        case 'A':
+        case 'AAAA':
+          addrs.set(name, [...(addrs.get(name) ?? []), value(r)]);
+          break;
+        case 'MX': {
+          const [pref, host] = value(r).trim().split(/\s+/);
+          args.push(`--mx-host=${name},${norm(host ?? '')},${pref}`);
+          break;
+        }
+        case 'TXT': {
+          const strings = Array.isArray(r.value) ? r.value : chunk(Buffer.from(r.value, 'utf8')).map((b) => b.toString('utf8'));
+          // On the command line dnsmasq keeps quotes literally and splits strings at commas.
+          if (strings.some((x) => x.includes(','))) throw new Error(`dnsmasq variant: TXT ${name} contains a comma`);
+          args.push(`--txt-record=${name},${strings.join(',')}`);
+          break;
+        }
+        case 'CNAME':
+          args.push(`--cname=${name},${norm(value(r))}`);
+          break;
+        case 'SRV': {
+          const [prio, weight, port, target] = value(r).trim().split(/\s+/);
+          // no target: "service not available"
+          args.push(norm(target ?? '') === '' ? `--srv-host=${name}` : `--srv-host=${name},${norm(target ?? '')},${port},${prio},${weight}`);
+          break;
+        }
+        case 'PTR':
+          args.push(`--ptr-record=${name},${norm(value(r))}`);
+          break;
+        case 'NS':
+          break;
+      }
+    }
+  }
+  for (const [name, list] of addrs) args.push(`--host-record=${name},${list.join(',')}`);
+  return args;
+}
+
+export interface DnsmasqServer {
+  readonly server: string;
+  close(): Promise<void>;
+}
+
+export async function startDnsmasq(zones: TestZone[]): Promise<DnsmasqServer> {
+  const bin = dnsmasqPath();
+  if (!bin) throw new Error('dnsmasq is not installed');
+  // Find a port free for UDP and TCP, release it, and hand it to dnsmasq (retried if taken meanwhile).
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const { udp, tcp, port } = await bindBoth();
+    await Promise.all([new Promise<void>((r) => udp.close(() => r())), new Promise<void>((r) => tcp.close(() => r()))]);
+    const child: ChildProcess = spawn(bin, dnsmasqArgs(zones, port), { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const kill = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    kill.unref();
+    const close = async (): Promise<void> => {
+      clearTimeout(kill);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    };
+    // Ready when it answers (bounded: 30 x 100 ms).
+    const r = new dnsPromises.Resolver({ timeout: 100, tries: 1 });
+    r.setServers([`127.0.0.1:${port}`]);
+    for (let i = 0; i < 30 && child.exitCode === null; i++) {
+      const ok = await r.resolveSoa(norm(zones[0]?.origin ?? 'localhost')).then(
+        () => true,
+        (e: unknown) => (e as { code?: string }).code !== 'ECONNREFUSED' && (e as { code?: string }).code !== 'ETIMEOUT',
+      );
+      if (ok) return { server: `127.0.0.1:${port}`, close };
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    await close();
+    if (!/address in use/i.test(stderr)) throw new Error(`dnsmasq did not start: ${stderr.trim() || 'no answer'} (user ${os.userInfo().username})`);
+  }
+  throw new Error('dnsmasq: no free port after 5 attempts');
+}
