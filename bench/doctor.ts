@@ -3,6 +3,8 @@
 // series adds a simulated 20 ms round trip per DNS answer to show that lookups go out in
 // parallel: the wall time stays near (longest dependency chain x 20 ms), far below (queries x 20 ms).
 // Prints figures; asserts nothing.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { runDoctor } from '../src/cli/doctor.js';
 import { exampleConfig } from '../src/config/example.js';
@@ -65,12 +67,37 @@ async function wholeCommand(): Promise<number> {
   }
 }
 
+// A cold process of the built CLI (node start-up, module loading, mailauth), when it is built.
+async function coldProcess(): Promise<number | undefined> {
+  const cli = 'lib/bundle/cli.js';
+  if (!existsSync(cli)) return undefined;
+  const dns = await startDnsServer({ zones });
+  try {
+    const t0 = performance.now();
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, [cli, 'doctor', '--resolver', dns.server], { stdio: 'ignore' });
+      const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      child.on('exit', (c) => {
+        clearTimeout(kill);
+        resolve(c);
+      });
+    });
+    const ms = performance.now() - t0;
+    if (code !== 0) throw new Error(`${cli} doctor exited ${code}`);
+    return ms;
+  } finally {
+    await dns.close();
+  }
+}
+
 const loop = await series(0);
 const slow = await series(RTT_MS);
 const cmd = await wholeCommand();
+const cold = await coldProcess();
 
 console.log(`doctor benchmark (example.com deployment, ${RUNS} runs each, DNS on 127.0.0.1, SMTP probe included)`);
 console.log(`  loopback:            median ${fmt(loop.median)}, first ${fmt(loop.first)}, max ${fmt(loop.max)}; ${loop.queries} DNS queries; ${loop.fails} failures`);
 console.log(`  +${RTT_MS} ms per answer:  median ${fmt(slow.median)}, max ${fmt(slow.max)}; one-at-a-time would need >= ${fmt(slow.queries * RTT_MS)} (${slow.queries} x ${RTT_MS} ms)`);
 console.log(`  whole command (config, plan, checks, table): ${fmt(cmd)}`);
-console.log(`  target <= ${TARGET_MS} ms on loopback: ${loop.max <= TARGET_MS && cmd <= TARGET_MS ? 'met' : 'MISSED'}`);
+console.log(`  cold process (node lib/bundle/cli.js doctor): ${cold === undefined ? 'not measured, run npm run build first' : fmt(cold)}`);
+console.log(`  target <= ${TARGET_MS} ms on loopback: ${loop.max <= TARGET_MS && cmd <= TARGET_MS && (cold ?? 0) <= TARGET_MS ? 'met' : 'MISSED'}`);

@@ -48,7 +48,8 @@ export function describeMiss(name: string, type: string, answer: Exclude<Answer<
     case 'nodata':
       return `${name} has no ${type} record`;
     case 'error':
-      return `${type} lookup of ${name} failed: ${answer.code}${answer.message ? ` (${answer.message})` : ''}`;
+      // The resolver's own message only adds something when the code is not one we know.
+      return `${type} lookup of ${name} failed: ${answer.code}${answer.code === 'other' && answer.message ? ` (${answer.message})` : ''}`;
   }
 }
 
