@@ -1,8 +1,8 @@
 // Synthesis to text, in memory: the CLI writes the result atomically, tests read it directly.
 import { App } from 'cdk8s';
-import { stringify } from 'yaml';
 import type { MailuConfig, MailuConfigInput } from '../config/schema.js';
 import { MailuChart } from './mailu-chart.js';
+import { toYamlDocument } from './yaml-out.js';
 
 export interface SynthResult {
   chart: MailuChart;
@@ -13,7 +13,7 @@ export interface SynthResult {
   warnings: string[];
 }
 
-const toYaml = (o: unknown) => stringify(o, { version: '1.1', lineWidth: 0, sortMapEntries: false });
+const toYaml = (o: Record<string, unknown>) => toYamlDocument(o);
 
 /** File name for one object in --split mode: <kind>-<name>.yaml, lower case. */
 export function objectFileName(o: Record<string, unknown>): string {

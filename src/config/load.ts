@@ -15,8 +15,21 @@ export interface ParsedConfig {
   warnings: string[];
 }
 
+// Parsing is pure, so a config object (raw or already parsed) is validated once per process even
+// when several layers (CLI, chart, DNS plan) ask for it.
+const parsedCache = new WeakMap<object, ParsedConfig>();
+
 /** Validates a config object (from YAML or TypeScript). Throws ConfigError listing every problem. */
 export function parseConfigWithWarnings(raw: unknown): ParsedConfig {
+  const cached = raw !== null && typeof raw === 'object' ? parsedCache.get(raw) : undefined;
+  if (cached) return cached;
+  const result = parseUncached(raw);
+  if (raw !== null && typeof raw === 'object') parsedCache.set(raw, result);
+  parsedCache.set(result.config, result);
+  return result;
+}
+
+function parseUncached(raw: unknown): ParsedConfig {
   const res = configSchema.safeParse(raw);
   if (!res.success) throw new ConfigError(zodIssues(res.error, raw));
   const { errors, warnings } = checkConfig(res.data);
