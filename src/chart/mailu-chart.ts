@@ -18,7 +18,7 @@ import { Admin } from './components/admin.js';
 import { Antispam } from './components/antispam.js';
 import { Antivirus } from './components/antivirus.js';
 import { Fetchmail } from './components/fetchmail.js';
-import { Front } from './components/front.js';
+import { Front, mtaStsOverride } from './components/front.js';
 import { Imap } from './components/imap.js';
 import { Oletools } from './components/oletools.js';
 import { Redis } from './components/redis.js';
@@ -148,6 +148,7 @@ export class MailuChart extends Chart {
       ...(x.mode === 'hostPort' ? { nodeSelector: x.hostPort.nodeSelector } : {}),
       hostPorts,
       podAnnotations: frontAnnotations,
+      ...(config.dns.mtaSts.enabled ? { overrides: { 'mta-sts.conf': mtaStsOverride(config.dns.mtaSts.mode, [config.hostnames[0]!]) } } : {}),
     });
     this.components.admin = new Admin(this, 'admin', base('admin'));
     this.components.smtp = new Smtp(this, 'smtp', { ...base('smtp'), nodeSelector: senders });

@@ -21,6 +21,13 @@ export const hostname = z
   .transform((s) => s.toLowerCase().replace(/\.$/, ''))
   .refine((s) => HOSTNAME_RE.test(s), { message: 'not a valid DNS name (letters, digits, hyphens; at least two labels)' });
 
+// SPF include targets are DNS names, not hostnames: labels like _spf are common.
+const SPF_DOMAIN_RE = /^(?=.{1,253}$)([a-z0-9_]([-a-z0-9_]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([-a-z0-9_]{0,61}[a-z0-9_])?)+$/;
+export const dnsDomain = z
+  .string()
+  .transform((s) => s.toLowerCase().replace(/\.$/, ''))
+  .refine((s) => SPF_DOMAIN_RE.test(s), { message: 'not a valid DNS name' });
+
 const dnsLabel = (what: string) =>
   z.string().regex(DNS_LABEL_RE, { message: `not a valid ${what} (lower-case DNS label, max 63 chars)` });
 
@@ -313,7 +320,7 @@ const egressSection = z.discriminatedUnion('mode', [
       usernameKey: z.string().default('username'),
       passwordKey: z.string().default('password'),
     }),
-    spfInclude: z.array(hostname).default([]),
+    spfInclude: z.array(dnsDomain).default([]),
   }),
 ]);
 
@@ -324,7 +331,7 @@ const dnsSection = z.strictObject({
   spf: z
     .strictObject({
       all: z.enum(['-all', '~all']).default('~all'),
-      include: z.array(hostname).default([]),
+      include: z.array(dnsDomain).default([]),
       extraIps: z.array(z.union([ipAddress, cidr])).default([]),
     })
     .prefault({}),

@@ -41,18 +41,27 @@ function ipTerm(entry: string, family: 'ipv4' | 'ipv6'): string {
   return `${family === 'ipv4' ? 'ip4' : 'ip6'}:${ip.toString()}${suffix}`;
 }
 
-/** Splits a TXT value into <=255-octet character-strings, preferring to cut after a space. */
+/**
+ * Splits a TXT value into character-strings of at most 255 octets (UTF-8), never inside a
+ * character, preferring to cut after a space so the parts stay readable.
+ */
 export function splitTxt(value: string): string[] {
   const out: string[] = [];
-  let rest = value;
-  while (Buffer.byteLength(rest) > TXT_CHUNK) {
-    let cut = TXT_CHUNK;
-    const space = rest.lastIndexOf(' ', TXT_CHUNK - 1);
-    if (space > TXT_CHUNK / 2) cut = space + 1;
-    out.push(rest.slice(0, cut));
-    rest = rest.slice(cut);
+  let cur = '';
+  let curBytes = 0;
+  for (const ch of value) {
+    const b = Buffer.byteLength(ch);
+    if (curBytes + b > TXT_CHUNK) {
+      const space = cur.lastIndexOf(' ');
+      const cut = space > cur.length / 2 ? space + 1 : cur.length;
+      out.push(cur.slice(0, cut));
+      cur = cur.slice(cut);
+      curBytes = Buffer.byteLength(cur);
+    }
+    cur += ch;
+    curBytes += b;
   }
-  out.push(rest);
+  out.push(cur);
   return out;
 }
 

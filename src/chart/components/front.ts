@@ -1,5 +1,7 @@
 import { Construct } from 'constructs';
-import type { Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
+import { objectLabels } from '../../model/labels.js';
+import { emit, type Manifest } from '../api.js';
 import { MailuWorkload, shellProbe } from '../workload.js';
 import type { ComponentProps } from './base.js';
 
@@ -12,6 +14,15 @@ export interface FrontProps extends ComponentProps {
   /** Ports bound on the node's address (hostPort exposure). */
   hostPorts: number[];
   podAnnotations?: Record<string, string>;
+  /** nginx snippets for front's /overrides (file name → content), e.g. the MTA-STS policy. */
+  overrides?: Record<string, string>;
+}
+
+/** nginx location serving the MTA-STS policy (RFC 8461) on https://mta-sts.<domain>/. */
+export function mtaStsOverride(mode: 'testing' | 'enforce', mxHosts: string[]): string {
+  const maxAge = mode === 'enforce' ? 604800 : 86400;
+  const policy = ['version: STSv1', `mode: ${mode}`, ...mxHosts.map((h) => `mx: ${h}`), `max_age: ${maxAge}`].join('\\r\\n');
+  return ['location = /.well-known/mta-sts.txt {', '  default_type text/plain;', `  return 200 "${policy}\\r\\n";`, '}', ''].join('\n');
 }
 
 /** nginx + dovecot proxy: every public mail and web connection enters here. */
@@ -26,6 +37,17 @@ export class Front extends Construct {
       // certwatcher reloads nginx and dovecot, no restart needed.
       volumes.push({ name: 'certs', secret: { secretName: props.tlsSecretName } });
       mounts.push({ name: 'certs', mountPath: '/certs', readOnly: true });
+    }
+    if (props.overrides && Object.keys(props.overrides).length > 0) {
+      const name = `${props.component.objectName}-overrides`;
+      emit<ConfigMap & Manifest>(this, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name, namespace: props.ctx.namespace, labels: objectLabels(props.ctx.instance, 'front') },
+        data: props.overrides,
+      });
+      volumes.push({ name: 'overrides', configMap: { name } });
+      mounts.push({ name: 'overrides', mountPath: '/overrides', readOnly: true });
     }
     const probe = shellProbe('curl -m3 -skfLo /dev/null http://127.0.0.1:10204/health && kill -0 "$(cat /run/dovecot/master.pid)"');
     this.workload = new MailuWorkload(this, 'workload', {
