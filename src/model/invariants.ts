@@ -121,6 +121,18 @@ export function checkConfig(config: MailuConfig): CheckResult {
     err('dns.operator.enabled', 'the operator publishes node addresses: it is for exposure.mode hostPort or egress from node/gateway IPs');
   }
 
+  // -- cluster addresses
+  const cl = config.cluster;
+  if (covers(cl.serviceCidr, cl.podCidr) || covers(cl.podCidr, cl.serviceCidr)) {
+    err('cluster.serviceCidr', `${cl.serviceCidr} overlaps cluster.podCidr ${cl.podCidr}`);
+  }
+  for (const [field, ip] of [['cluster.dnsServiceIp', cl.dnsServiceIp], ['cluster.resolverServiceIp', cl.resolverServiceIp]] as const) {
+    if (ip && !covers(cl.serviceCidr, ip)) err(field, `${ip} is not inside cluster.serviceCidr ${cl.serviceCidr}`);
+  }
+  if (cl.dnsServiceIp && cl.resolverServiceIp && cl.dnsServiceIp === cl.resolverServiceIp) {
+    err('cluster.resolverServiceIp', 'must differ from cluster.dnsServiceIp (the resolver forwards cluster names there)');
+  }
+
   // -- misc
   const hosts = config.hostnames;
   hosts.forEach((h, i) => {
