@@ -55,4 +55,4 @@ program
   .option('--strict', 'warnings fail too')
   .action((opts: Record<string, unknown>) => runCommand(async () => (await import('./doctor.js')).runDoctor(opts)));
 
-await program.parseAsync(process.argv);
+void program.parseAsync(process.argv);
