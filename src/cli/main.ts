@@ -1,7 +1,11 @@
 // The mailu-k8s command line. Wiring only: each command loads its implementation lazily, so
 // `synth` never pays for the operator's or the doctor's dependencies.
 import { Command, Option } from 'commander';
+import { z } from 'zod';
 import { runCommand } from './run.js';
+
+// The CLI parses one config per process: compiling zod's JIT parsers would cost more than it saves.
+z.config({ jitless: true });
 
 const program = new Command();
 program

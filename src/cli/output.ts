@@ -1,6 +1,6 @@
 // Atomic output: everything is rendered in memory first, written to a sibling temporary directory,
 // then swapped in with renames. On any error the target directory is left exactly as it was.
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
 export function writeDirAtomically(dir: string, files: Record<string, string>): void {
@@ -21,8 +21,18 @@ export function writeDirAtomically(dir: string, files: Record<string, string>): 
       if (hadOld) renameSync(old, target);
       throw e;
     }
-    if (hadOld) rmSync(old, { recursive: true, force: true });
+    if (hadOld) removeFlatDir(old);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Our output directories are flat: unlink the files directly (much cheaper than a recursive rm). */
+function removeFlatDir(dir: string): void {
+  try {
+    for (const f of readdirSync(dir)) unlinkSync(join(dir, f));
+    rmdirSync(dir);
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
