@@ -481,8 +481,20 @@ export class KubeApiServer {
     return { name, ...(r.group ? { group: r.group } : {}), kind: r.plural };
   }
 
+  /** Observes every stored change (tests record an object's content over time with it). */
+  subscribe(fn: (ev: { type: 'ADDED' | 'MODIFIED' | 'DELETED'; resource: string; object: KubeObject; time: number }) => void): () => void {
+    this.subscribers.add(fn);
+    return () => this.subscribers.delete(fn);
+  }
+
+  private readonly subscribers = new Set<(ev: { type: 'ADDED' | 'MODIFIED' | 'DELETED'; resource: string; object: KubeObject; time: number }) => void>();
+
   private record(r: ResourceType, type: HistoryEvent['type'], object: KubeObject, prev?: KubeObject): void {
     const ev: HistoryEvent = { rv: this.rv, resource: r.plural, type, object, prev };
+    if (this.subscribers.size) {
+      const time = performance.now();
+      for (const fn of this.subscribers) fn({ type, resource: r.plural, object: structuredClone(object), time });
+    }
     this.history.push(ev);
     if (this.history.length > this.opts.historyLimit * 1.25) {
       const drop = this.history.length - this.opts.historyLimit;

@@ -1,0 +1,118 @@
+// Thin wrappers over @kubernetes/client-node for the few calls the operator makes: DNSEndpoint
+// CRUD, Events and Leases. Everything else in the operator is independent of the client library.
+import * as k8s from '@kubernetes/client-node';
+import type { DnsEndpointObject } from './desired.js';
+import { DNSENDPOINT_GROUP, DNSENDPOINT_KIND, DNSENDPOINT_PLURAL, DNSENDPOINT_VERSION } from './settings.js';
+
+/** The HTTP status of a failed API call, or undefined for network-level failures. */
+export function statusOf(err: unknown): number | undefined {
+  if (err && typeof err === 'object') {
+    const e = err as { code?: unknown; statusCode?: unknown };
+    if (typeof e.code === 'number') return e.code;
+    if (typeof e.statusCode === 'number') return e.statusCode;
+  }
+  return undefined;
+}
+
+/** One line describing an API error: status, reason and the server's message. */
+export function describeError(err: unknown): string {
+  const status = statusOf(err);
+  if (status !== undefined && err && typeof err === 'object' && 'body' in err) {
+    const body = (err as { body: unknown }).body;
+    let msg = '';
+    try {
+      const parsed = typeof body === 'string' ? (JSON.parse(body) as { message?: string; reason?: string }) : (body as { message?: string; reason?: string });
+      msg = [parsed?.reason, parsed?.message].filter(Boolean).join(': ');
+    } catch {
+      msg = String(body).slice(0, 200);
+    }
+    return `HTTP ${status}${msg ? ` ${msg}` : ''}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class DnsEndpointClient {
+  private readonly api: k8s.CustomObjectsApi;
+  private readonly base: { group: string; version: string; plural: string; namespace: string };
+
+  constructor(kc: k8s.KubeConfig, namespace: string) {
+    this.api = kc.makeApiClient(k8s.CustomObjectsApi);
+    this.base = { group: DNSENDPOINT_GROUP, version: DNSENDPOINT_VERSION, plural: DNSENDPOINT_PLURAL, namespace };
+  }
+
+  /** The object, or undefined when it does not exist. */
+  async get(name: string): Promise<DnsEndpointObject | undefined> {
+    try {
+      return (await this.api.getNamespacedCustomObject({ ...this.base, name })) as DnsEndpointObject;
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async list(): Promise<{ items: DnsEndpointObject[]; metadata?: { resourceVersion?: string } }> {
+    return (await this.api.listNamespacedCustomObject({ ...this.base })) as { items: DnsEndpointObject[]; metadata?: { resourceVersion?: string } };
+  }
+
+  async create(body: DnsEndpointObject): Promise<DnsEndpointObject> {
+    return (await this.api.createNamespacedCustomObject({ ...this.base, body })) as DnsEndpointObject;
+  }
+
+  /** Update with the resourceVersion in body.metadata: a stale one fails with 409. */
+  async replace(name: string, body: DnsEndpointObject): Promise<DnsEndpointObject> {
+    return (await this.api.replaceNamespacedCustomObject({ ...this.base, name, body })) as DnsEndpointObject;
+  }
+
+  /** Delete only the exact object we looked at (uid and resourceVersion preconditions). */
+  async delete(name: string, pre: { uid?: string; resourceVersion?: string }): Promise<void> {
+    await this.api.deleteNamespacedCustomObject({ ...this.base, name, body: { preconditions: pre } });
+  }
+}
+
+export interface InvolvedObject {
+  name: string;
+  namespace: string;
+  uid?: string;
+  resourceVersion?: string;
+}
+
+/** Records core/v1 Events about our DNSEndpoints (what `kubectl describe dnsendpoint` shows). */
+export class EventRecorder {
+  private readonly core: k8s.CoreV1Api;
+  private seq = 0;
+
+  constructor(
+    kc: k8s.KubeConfig,
+    private readonly namespace: string,
+    private readonly component: string,
+    private readonly identity: string,
+  ) {
+    this.core = kc.makeApiClient(k8s.CoreV1Api);
+  }
+
+  async emit(involved: InvolvedObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    const now = new Date();
+    this.seq++;
+    const body: k8s.CoreV1Event = {
+      metadata: { name: `${involved.name}.${now.getTime().toString(16)}${this.seq.toString(16)}`, namespace: this.namespace },
+      involvedObject: {
+        apiVersion: `${DNSENDPOINT_GROUP}/${DNSENDPOINT_VERSION}`,
+        kind: DNSENDPOINT_KIND,
+        name: involved.name,
+        namespace: involved.namespace,
+        ...(involved.uid ? { uid: involved.uid } : {}),
+        ...(involved.resourceVersion ? { resourceVersion: involved.resourceVersion } : {}),
+      },
+      reason,
+      message: message.length > 1024 ? `${message.slice(0, 1021)}...` : message,
+      type,
+      count: 1,
+      firstTimestamp: now,
+      lastTimestamp: now,
+      source: { component: this.component },
+      reportingComponent: this.component,
+      reportingInstance: this.identity,
+    };
+    await this.core.createNamespacedEvent({ namespace: this.namespace, body });
+  }
+}
