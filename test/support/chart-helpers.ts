@@ -3,6 +3,10 @@
 // evaluator so tests can ask "may this pod reach that address on that port?" instead of comparing
 // YAML shapes.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import ipaddr from 'ipaddr.js';
 import type { DaemonSet, Deployment } from 'kubernetes-types/apps/v1.js';
@@ -353,4 +357,69 @@ export function cidrCovers(outer: string, inner: string): boolean {
 }
 export function prefixLength(cidr: string): number {
   return ipaddr.parseCIDR(cidr)[1];
+}
+
+// ------------------------------------------------------------------ the built binary
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = join(REPO_ROOT, 'bin', 'mailu-k8s.js');
+const BUNDLE = join(REPO_ROOT, 'lib', 'bundle', 'cli.js');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function buildIsCurrent(): boolean {
+  return existsSync(BUNDLE) && existsSync(join(REPO_ROOT, 'lib', 'index.js')) && statSync(BUNDLE).mtimeMs >= newestMtime(join(REPO_ROOT, 'src'));
+}
+
+/**
+ * Makes sure bin/mailu-k8s.js runs the current sources: builds (scripts/build.mjs) when lib/ is
+ * missing or older than src/. The sources must type-check first, because the build script clears
+ * lib/ before compiling: a failed build would leave no binary for anyone. A lock directory keeps
+ * concurrent test files from building at once.
+ */
+export function ensureBuilt(): void {
+  if (buildIsCurrent()) return;
+  const lock = join(REPO_ROOT, '.scratch', 'test-build.lock');
+  mkdirSync(dirname(lock), { recursive: true });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock older than the deadline belongs to a process that died.
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    if (buildIsCurrent()) return;
+    const run = (args: string[]) => spawnSync(process.execPath, args, { cwd: REPO_ROOT, encoding: 'utf8', timeout: 180_000 });
+    const check = run(['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--noEmit']);
+    if (check.status !== 0) throw new Error(`cannot build the binary: src does not type-check\n${check.stdout}${check.stderr}`);
+    const build = run(['scripts/build.mjs']);
+    if (build.status !== 0 || !existsSync(BUNDLE)) throw new Error(`node scripts/build.mjs failed\n${build.stdout}${build.stderr}`);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built binary (bounded in time). */
+export function cli(args: string[], opts: { cwd?: string } = {}): CliResult {
+  const res = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
