@@ -11,8 +11,9 @@ import type { ComponentName, MailuConfig, MailuConfigInput } from '../config/sch
 import type { ComponentModel } from '../model/components.js';
 import { webHostnames } from '../model/exposure.js';
 import { buildModel, type MailuModel } from '../model/index.js';
-import { instanceLabels } from '../model/labels.js';
-import { resourcesFor } from '../model/resources.js';
+import { instanceLabels, objectLabels, selectorLabels } from '../model/labels.js';
+import { OPERATOR_POD } from '../model/flows.js';
+import { DEFAULT_RESOURCES, resourcesFor } from '../model/resources.js';
 import { emit, type Manifest } from './api.js';
 import { Admin } from './components/admin.js';
 import { Antispam } from './components/antispam.js';
@@ -29,6 +30,8 @@ import { Webdav } from './components/webdav.js';
 import { Webmail } from './components/webmail.js';
 import type { ChartContext, StoragePlan } from './context.js';
 import { CnpgDatabase } from './database.js';
+import { DnsOperator } from './operator.js';
+import { toYamlDocument } from './yaml-out.js';
 import { CiliumEgress } from './networking/egress.js';
 import { FrontPublicService, TraefikMailRoutes, traefikHelmValues } from './networking/exposure.js';
 import { NetworkPolicies } from './networking/network-policies.js';
@@ -220,6 +223,24 @@ export class MailuChart extends Chart {
     // -- DNS records for external-dns (static ones; the operator owns the live ones)
     if (config.dns.externalDns.enabled) {
       for (const m of dnsEndpointManifests(planDns(config), config)) emit(this, { ...m });
+    }
+
+    // -- the DNS operator (A/AAAA following front, SPF following the senders)
+    if (config.dns.operator.enabled) {
+      const op = config.dns.operator;
+      new DnsOperator(this, 'dns-operator', {
+        instance,
+        namespace,
+        labels: objectLabels(instance, OPERATOR_POD),
+        selectorLabels: selectorLabels(instance, OPERATOR_POD),
+        image: op.image,
+        imagePullPolicy: config.mailu.imagePullPolicy,
+        replicas: op.replicas,
+        // The operator reads the same config, defaults filled in, so both sides agree exactly.
+        config: { yaml: toYamlDocument(config as unknown as Record<string, unknown>) },
+        metricsPort: op.metricsPort,
+        resources: DEFAULT_RESOURCES.operator,
+      });
     }
 
     // -- network policies last: they cover everything above

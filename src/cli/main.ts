@@ -59,4 +59,17 @@ program
   .option('--strict', 'warnings fail too')
   .action((opts: Record<string, unknown>) => runCommand(async () => (await import('./doctor.js')).runDoctor(opts)));
 
+program
+  .command('operator')
+  .description('run the DNS operator: keeps the A/AAAA and SPF DNSEndpoints true as pods and nodes move')
+  .requiredOption('-c, --config <file>', 'the Mailu config file (mounted from the chart\'s ConfigMap)')
+  .option('--kubeconfig <file>', 'kubeconfig file (default: in-cluster in a pod, else $KUBECONFIG / ~/.kube/config)')
+  .option('--in-cluster', 'use the pod\'s service account')
+  .option('-n, --namespace <ns>', 'namespace to watch and write in (default: from the config)')
+  .option('--metrics-port <port>', 'port of /healthz, /readyz and /metrics (default: dns.operator.metricsPort)', (v) => Number(v))
+  .option('--metrics-host <host>', 'address to listen on')
+  .option('--log-level <level>', 'trace | debug | info | warn | error', process.env.LOG_LEVEL)
+  .option('--identity <id>', 'leader-election identity (default: $POD_NAME)')
+  .action((opts: Record<string, unknown>) => runCommand(async () => (await import('./operator.js')).runOperator(opts as never)));
+
 void program.parseAsync(process.argv);
