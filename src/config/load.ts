@@ -78,6 +78,11 @@ function zodIssues(err: z.ZodError, raw: unknown): ConfigIssue[] {
       }
       continue;
     }
+    if (issue.code === 'invalid_key') {
+      // A record key broke its rule (env names, label keys): report the rule's own message.
+      out.push({ path, message: issue.issues[0]?.message ?? issue.message });
+      continue;
+    }
     out.push({ path, message: describe(issue, raw) });
   }
   return out;

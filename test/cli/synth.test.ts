@@ -26,9 +26,12 @@ function configFile(config: unknown, text?: string): string {
 function outDir(): string {
   return join(dir, `out-${n++}`);
 }
-/** Every file of a flat directory with its bytes. */
+const MARKER = '.mailu-k8s-output';
+/** The files of an output directory (bytes by name); the ownership marker must list exactly them. */
 function snapshot(d: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(d).sort().map((f) => [f, readFileSync(join(d, f), 'latin1')]));
+  const files = readdirSync(d).filter((f) => f !== MARKER).sort();
+  assert.deepEqual(readFileSync(join(d, MARKER), 'utf8').split('\n').filter(Boolean), files, 'the marker lists every file written');
+  return Object.fromEntries(files.map((f) => [f, readFileSync(join(d, f), 'latin1')]));
 }
 
 const TRAEFIK: MailuConfigInput = cfg({
@@ -88,7 +91,7 @@ describe('mailu-k8s synth (built binary)', () => {
     assert.equal(cli(['synth', '-o', out, '--split']).code, 0);
     assert.ok(readdirSync(out).length > 10);
     assert.equal(cli(['synth', '-o', out]).code, 0);
-    assert.deepEqual(readdirSync(out), ['mailu.k8s.yaml']);
+    assert.deepEqual(Object.keys(snapshot(out)), ['mailu.k8s.yaml']);
   });
 
   it('prints warnings on stderr and still succeeds', () => {
@@ -99,17 +102,26 @@ describe('mailu-k8s synth (built binary)', () => {
     assert.ok(existsSync(join(out, 'mailu.k8s.yaml')));
   });
 
-  it(
-    'never deletes files it did not write (e.g. --out .)',
-    { todo: 'writeDirAtomically swaps the whole --out directory: `synth -o .` deletes everything else in the current directory' },
-    () => {
-      const project = join(dir, `project-${n++}`);
-      mkdirSync(project);
-      writeFileSync(join(project, 'notes.txt'), 'precious');
-      cli(['synth', '-o', '.'], { cwd: project });
-      assert.equal(readFileSync(join(project, 'notes.txt'), 'utf8'), 'precious');
-    },
-  );
+  it('never deletes files it did not write: a directory holding other files is refused (exit 2)', () => {
+    const project = join(dir, `project-${n++}`);
+    mkdirSync(project);
+    writeFileSync(join(project, 'notes.txt'), 'precious');
+    const r = cli(['synth', '-o', '.'], { cwd: project });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^error: --out: .* holds files mailu-k8s did not write \(notes\.txt\)/m);
+    assert.equal(readFileSync(join(project, 'notes.txt'), 'utf8'), 'precious');
+    assert.ok(!existsSync(join(project, 'mailu.k8s.yaml')));
+  });
+
+  it('replaces its own earlier output, including a switch to --split and back', () => {
+    const out = outDir();
+    for (const args of [[], ['--split'], []]) {
+      const r = cli(['synth', '-o', out, ...args]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    assert.ok(existsSync(join(out, 'mailu.k8s.yaml')));
+    assert.ok(!existsSync(join(out, 'kustomization.yaml')), 'files of the --split run are gone');
+  });
 });
 
 describe('bad input through the binary: exit 2, the reason, nothing written', () => {
@@ -135,11 +147,10 @@ describe('bad input through the binary: exit 2, the reason, nothing written', ()
 
   for (const c of cases) {
     it(c.name, () => {
-      // A previous good run, plus a file of the user's: both must survive byte for byte.
+      // A previous good run must survive byte for byte.
       const out = outDir();
       const config = c.file();
       assert.equal(cli(['synth', '-o', out]).code, 0);
-      writeFileSync(join(out, 'zz-mine.txt'), 'keep me\n');
       const before = snapshot(out);
       const siblings = readdirSync(dir).sort();
 
