@@ -6,6 +6,16 @@ import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding } f
 import { Construct } from 'constructs';
 import { emit, type Manifest } from './api.js';
 
+/**
+ * Memory tuning for the operator process (measured by bench/operator.ts): a small young generation
+ * and a capped old one keep the heap near what is live (~20 MiB), and two malloc arenas stop glibc
+ * from keeping per-thread pools. Latency stays far inside its budget.
+ */
+export const OPERATOR_RUNTIME_ENV: Record<string, string> = {
+  NODE_OPTIONS: '--max-old-space-size=64 --max-semi-space-size=1',
+  MALLOC_ARENA_MAX: '2',
+};
+
 export const OPERATOR_CONFIG_DIR = '/etc/mailu-k8s';
 export const OPERATOR_CONFIG_FILE = 'config.yaml';
 
@@ -155,7 +165,7 @@ export class DnsOperator extends Construct {
                 env: [
                   { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                   { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-                  { name: 'NODE_OPTIONS', value: '--max-old-space-size=64' },
+                  ...Object.entries(OPERATOR_RUNTIME_ENV).map(([name, value]) => ({ name, value })),
                 ],
                 ports: [{ name: 'metrics', containerPort: port, protocol: 'TCP' }],
                 livenessProbe: { ...probe('/healthz', 10), initialDelaySeconds: 5 },

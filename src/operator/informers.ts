@@ -8,7 +8,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Backoff } from './backoff.js';
 import type { NodeLike, PodLike } from './facts.js';
-import { describeError } from './kube.js';
+import { describeError, statusOf } from './kube.js';
 import type { OperatorMetrics } from './metrics.js';
 
 type Obj = k8s.KubernetesObject;
@@ -74,12 +74,47 @@ function fingerprint(o: Obj): string {
   return JSON.stringify({ ...o, metadata: m });
 }
 
+export interface ListPage {
+  items: Obj[];
+  metadata?: { resourceVersion?: string; _continue?: string; continue?: string };
+}
+
+/** Page size of initial lists: a 1,000-node list is never held (and deserialised) all at once. */
+export const LIST_PAGE_SIZE = 200;
+
+/**
+ * Lists in pages (limit/continue, as client-go's reflector does), stripping each page before the
+ * next is fetched. When a continue token has expired (410) the list starts over unpaginated.
+ */
+export async function listInPages(
+  fetchPage: (page: { limit?: number; continueToken?: string }) => Promise<ListPage>,
+  strip: (o: Obj) => Obj,
+): Promise<{ items: Obj[]; metadata: { resourceVersion?: string } }> {
+  const items: Obj[] = [];
+  let token: string | undefined;
+  let rv: string | undefined;
+  try {
+    do {
+      const page = await fetchPage({ limit: LIST_PAGE_SIZE, continueToken: token });
+      for (const i of page.items) items.push(strip(i));
+      rv = page.metadata?.resourceVersion ?? rv;
+      token = page.metadata?._continue ?? page.metadata?.continue ?? undefined;
+    } while (token);
+  } catch (err) {
+    if (token === undefined || statusOf(err) !== 410) throw err;
+    const whole = await fetchPage({});
+    return { items: whole.items.map(strip), metadata: { resourceVersion: whole.metadata?.resourceVersion } };
+  }
+  return { items, metadata: { resourceVersion: rv } };
+}
+
 export interface InformerSpec {
   /** Resource name for logs and metrics. */
   resource: string;
   /** API path of the collection, e.g. /api/v1/namespaces/mailu/pods. */
   path: string;
-  list: () => Promise<{ items: Obj[]; metadata?: { resourceVersion?: string } }>;
+  /** One page of the collection (the informer pages through it). */
+  list: (page: { limit?: number; continueToken?: string }) => Promise<ListPage>;
   labelSelector?: string;
   strip: (o: Obj) => Obj;
 }
@@ -143,9 +178,9 @@ export class Informer {
       () => deps.backoff.reset(),
     );
     const list = async () => {
-      const res = await spec.list();
+      const res = await listInPages(spec.list, spec.strip);
       deps.backoff.reset();
-      return { ...res, items: res.items.map((i) => spec.strip(i)) } as k8s.KubernetesListObject<Obj>;
+      return res as k8s.KubernetesListObject<Obj>;
     };
     this.lw = new k8s.ListWatch<Obj>(spec.path, watch, list, false, spec.labelSelector);
     this.lw.on('add', (o) => this.changed('add', o));

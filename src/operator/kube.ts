@@ -50,8 +50,11 @@ export class DnsEndpointClient {
     }
   }
 
-  async list(): Promise<{ items: DnsEndpointObject[]; metadata?: { resourceVersion?: string } }> {
-    return (await this.api.listNamespacedCustomObject({ ...this.base })) as { items: DnsEndpointObject[]; metadata?: { resourceVersion?: string } };
+  async list(page: { limit?: number; continueToken?: string } = {}): Promise<{ items: DnsEndpointObject[]; metadata?: { resourceVersion?: string; continue?: string } }> {
+    return (await this.api.listNamespacedCustomObject({ ...this.base, limit: page.limit, _continue: page.continueToken })) as {
+      items: DnsEndpointObject[];
+      metadata?: { resourceVersion?: string; continue?: string };
+    };
   }
 
   async create(body: DnsEndpointObject): Promise<DnsEndpointObject> {

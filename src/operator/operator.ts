@@ -8,7 +8,7 @@ import { exponentialBackoff } from './backoff.js';
 import type { DnsEndpointObject } from './desired.js';
 import type { NodeLike, PodLike } from './facts.js';
 import { startHealthServer, type HealthServer } from './health.js';
-import { Informer, keepWhole, stripNode, stripPod } from './informers.js';
+import { Informer, keepWhole, stripNode, stripPod, type ListPage } from './informers.js';
 import { DnsEndpointClient, EventRecorder } from './kube.js';
 import { LeaseElector } from './leader.js';
 import { createLogger } from './logger.js';
@@ -66,17 +66,27 @@ export class Operator {
     this.informers = {
       pods: new Informer(
         kc,
-        { resource: 'pods', path: `/api/v1/namespaces/${ns}/pods`, labelSelector: podSelector, strip: stripPod, list: () => core.listNamespacedPod({ namespace: ns, labelSelector: podSelector }) },
+        {
+          resource: 'pods',
+          path: `/api/v1/namespaces/${ns}/pods`,
+          labelSelector: podSelector,
+          strip: stripPod,
+          list: (p) => core.listNamespacedPod({ namespace: ns, labelSelector: podSelector, limit: p.limit, _continue: p.continueToken }),
+        },
         deps(),
       ),
-      nodes: new Informer(kc, { resource: 'nodes', path: '/api/v1/nodes', strip: stripNode, list: () => core.listNode() }, deps()),
+      nodes: new Informer(
+        kc,
+        { resource: 'nodes', path: '/api/v1/nodes', strip: stripNode, list: (p) => core.listNode({ limit: p.limit, _continue: p.continueToken }) },
+        deps(),
+      ),
       endpoints: new Informer(
         kc,
         {
           resource: 'dnsendpoints',
           path: `/apis/${DNSENDPOINT_GROUP}/${DNSENDPOINT_VERSION}/namespaces/${ns}/${DNSENDPOINT_PLURAL}`,
           strip: keepWhole,
-          list: () => endpoints.list() as Promise<{ items: k8s.KubernetesObject[] }>,
+          list: (p) => endpoints.list(p) as Promise<ListPage>,
         },
         deps(),
       ),

@@ -107,7 +107,7 @@ describe('DnsOperator chart construct', () => {
     assert.equal(c.readinessProbe!.httpGet!.path, '/readyz');
     assert.deepEqual(c.ports, [{ name: 'metrics', containerPort: 8080, protocol: 'TCP' }]);
     assert.deepEqual(c.args, ['operator', '--config', '/etc/mailu-k8s/config.yaml', '--metrics-port', '8080', '--log-level', 'info']);
-    assert.deepEqual(c.env!.map((e) => e.name), ['POD_NAME', 'POD_NAMESPACE', 'NODE_OPTIONS']);
+    assert.deepEqual(c.env!.map((e) => e.name), ['POD_NAME', 'POD_NAMESPACE', 'NODE_OPTIONS', 'MALLOC_ARENA_MAX']);
     assert.deepEqual(c.resources, props().resources);
     assert.deepEqual(d.spec!.selector.matchLabels, selectorLabels('mailu', 'dns-operator'));
     assert.equal(pod.volumes![0]!.configMap!.name, 'mailu-dns-operator-config');
