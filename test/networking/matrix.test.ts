@@ -138,10 +138,12 @@ describe('networking matrix: exposure × web × egress', () => {
       const policies = r.policies();
       const front = r.pod('front');
       const traefikPod = podIn('traefik', { 'app.kubernetes.io/name': 'traefik' });
+      const strangerPod = podIn('elsewhere', { app: 'curious' });
       for (const p of EVERY_PORT) {
         if (x.mode === 'traefik') {
           assert.equal(mayConnect(policies, INTERNET, front, p), false, `internet → front:${p} bypassing Traefik`);
           assert.equal(mayConnect(policies, traefikPod, front, p), mailPorts.includes(p) || (c.web === 'traefik' && p === 80), `traefik → front:${p}`);
+          if (p !== 80) assert.equal(mayConnect(policies, strangerPod, front, p), false, `another namespace → front:${p} bypassing Traefik`);
         } else {
           assert.equal(mayConnect(policies, INTERNET, front, p), publicPorts.includes(p), `internet → front:${p}`);
         }

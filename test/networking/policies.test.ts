@@ -125,6 +125,14 @@ describe('NetworkPolicies of a full deployment', () => {
     assert.equal(ingressAllows(policies, OTHER_NS, r.pod('resolver'), 53, 'UDP'), false, 'the resolver serves Mailu only');
   });
 
+  it('"the internet" excludes the pod and service CIDRs', () => {
+    for (const comp of ['smtp', 'antivirus', 'antispam', 'resolver']) {
+      for (const ip of ['10.42.1.5', '10.43.0.20']) {
+        for (const port of [25, 443, 53]) assert.equal(egressAllows(policies, r.pod(comp), { ip }, port), false, `${comp} → ${ip}:${port} through an internet rule`);
+      }
+    }
+  });
+
   it('allow no shortcuts between components outside the call graph', () => {
     assert.equal(mayConnect(policies, r.pod('webmail'), r.pod('redis'), 6379), false);
     assert.equal(mayConnect(policies, r.pod('webmail'), r.pod('admin'), 8080), false);
