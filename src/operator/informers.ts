@@ -245,9 +245,14 @@ export class Informer {
     const delay = this.deps.backoff.next();
     this.deps.metrics.errors.inc({ kind: 'watch' });
     this.deps.metrics.watchRestarts.inc({ resource: this.spec.resource });
+    const status = statusOf(err);
+    const hint =
+      status === 404 ? ` (is the ${this.spec.resource} resource served? for dnsendpoints: install the external-dns DNSEndpoint CRD)`
+      : status === 401 || status === 403 ? ' (check the ServiceAccount and its RBAC)'
+      : '';
     this.deps.log.warn(
       { resource: this.spec.resource, err: describeError(err), retryInMs: delay, attempt: this.deps.backoff.attempts },
-      'watch failed; restarting with backoff (the cache keeps its last state meanwhile)',
+      `list/watch of ${this.spec.resource} failed${hint}; retrying with backoff (the cache keeps its last state meanwhile)`,
     );
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => {

@@ -48,9 +48,22 @@ async function openWatch(url: string): Promise<{ events: WatchEvent[]; ended: Pr
   return { events, ended, close: () => ac.abort(), waitFor };
 }
 
-async function json(res: Response): Promise<Record<string, any>> {
-  return (await res.json()) as Record<string, any>;
+/** The response shapes these tests read: lists, objects and Status bodies. */
+interface Body {
+  kind?: string;
+  reason?: string;
+  code?: number;
+  items: KubeObject[];
+  metadata: KubeObject['metadata'] & { continue?: string; remainingItemCount?: number };
+  spec: { endpoints: Array<{ targets: string[]; recordTTL?: number }> };
+  status?: { observedGeneration?: number };
 }
+
+async function json(res: Response): Promise<Body> {
+  return (await res.json()) as Body;
+}
+
+type DnsSpec = { endpoints: Array<{ targets: string[] }> };
 
 function endpoint(name: string, targets: string[], labels: Record<string, string> = {}): KubeObject {
   return {
@@ -134,7 +147,7 @@ describe('KubeApiServer REST and watch protocol', () => {
     const post = (o: KubeObject) => fetch(`${url}${DE}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(o) });
     const created = await post(endpoint('rec', ['203.0.113.1']));
     assert.equal(created.status, 201);
-    const obj = (await json(created)) as KubeObject;
+    const obj = (await created.json()) as KubeObject;
     assert.equal(obj.metadata.generation, 1);
     assert.ok(obj.metadata.uid);
     const dup = await post(endpoint('rec', ['203.0.113.1']));
@@ -143,10 +156,10 @@ describe('KubeApiServer REST and watch protocol', () => {
 
     const put = (o: KubeObject) => fetch(`${url}${DE}/rec`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(o) });
     const fresh = structuredClone(obj);
-    (fresh.spec as any).endpoints[0].targets = ['203.0.113.2'];
+    (fresh.spec as DnsSpec).endpoints[0]!.targets = ['203.0.113.2'];
     const ok = await put(fresh);
     assert.equal(ok.status, 200);
-    const updated = (await json(ok)) as KubeObject;
+    const updated = (await ok.json()) as KubeObject;
     assert.equal(updated.metadata.generation, 2);
     assert.notEqual(updated.metadata.resourceVersion, obj.metadata.resourceVersion);
     const stale = await put(fresh); // still carries the old resourceVersion
@@ -166,14 +179,14 @@ describe('KubeApiServer REST and watch protocol', () => {
     const res = await json(await fetch(`${url}${DE}/rec`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(withStatus) }));
     assert.equal(res.status, undefined);
     const st = await json(await fetch(`${url}${DE}/rec/status`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(withStatus) }));
-    assert.equal(st.status.observedGeneration, 99);
+    assert.equal(st.status?.observedGeneration, 99);
     assert.equal(st.metadata.generation, cur.metadata.generation);
   });
 
   it('patches with merge patch and JSON patch, refuses strategic merge patch on custom resources', async () => {
     const merge = await fetch(`${url}${DE}/rec`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ metadata: { labels: { a: 'b' } } }) });
     assert.equal(merge.status, 200);
-    assert.equal((await json(merge)).metadata.labels.a, 'b');
+    assert.equal((await json(merge)).metadata.labels?.a, 'b');
     const jp = await fetch(`${url}${DE}/rec`, {
       method: 'PATCH', headers: { 'content-type': 'application/json-patch+json' },
       body: JSON.stringify([{ op: 'replace', path: '/spec/endpoints/0/recordTTL', value: 30 }]),
@@ -396,7 +409,7 @@ describe('KubeApiServer through the real kubectl', () => {
     assert.equal(u.code, 0, u.err);
     assert.match(u.out, /configured/);
     const stored = api.get('dnsendpoints', 'mailu', 'foreign')!;
-    assert.deepEqual((stored.spec as any).endpoints[0].targets, ['203.0.113.10']);
+    assert.deepEqual((stored.spec as DnsSpec).endpoints[0]!.targets, ['203.0.113.10']);
     assert.equal(stored.metadata.generation, 2);
     assert.ok(stored.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']);
     assert.ok(api.count('PATCH dnsendpoints') >= 1);
@@ -423,7 +436,7 @@ describe('KubeApiServer through the real kubectl', () => {
       await until(() => api.openWatches('pods') === 1);
       assert.equal(api.openWatches('pods'), 1, 'kubectl opened a watch');
       api.create('pods', pod('front-b', { nodeName: 'n1' }));
-      api.mutate('pods', 'mailu', 'front-b', (o) => ((o.status as any).phase = 'Failed'));
+      api.mutate('pods', 'mailu', 'front-b', (o) => ((o.status as { phase: string }).phase = 'Failed'));
       api.remove('pods', 'mailu', 'front-b');
       await until(() => out.includes('DELETED front-b'));
       const lines = out.trim().split('\n');
