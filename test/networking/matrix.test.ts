@@ -7,6 +7,7 @@ import type { Container, Service } from 'kubernetes-types/core/v1.js';
 import {
   INTERNET,
   assertValid,
+  cfg,
   cidrCovers,
   mayConnect,
   numList,
@@ -186,6 +187,35 @@ describe('networking matrix: exposure × web × egress', () => {
       const senderSelector = c.egress === 'nodeIps' ? { 'mail.example.com/sender': 'true' } : undefined;
       assert.deepEqual(r.podSpec('smtp').nodeSelector, senderSelector);
       assert.deepEqual(r.podSpec('fetchmail').nodeSelector, senderSelector);
+    });
+  }
+});
+
+describe('with the DNS operator and external-dns records', () => {
+  const cases: [string, Parameters<typeof cfg>[0]][] = [
+    ['hostPort, operator, DNSEndpoints', { dns: { externalDns: { enabled: true }, operator: { enabled: true } }, egress: { mode: 'nodeIps' } }],
+    ['loadBalancer, static addresses as DNSEndpoints', { exposure: { mode: 'loadBalancer' }, dns: { addresses: ['203.0.113.10'], externalDns: { enabled: true } } }],
+    [
+      'ciliumGateway egress, operator',
+      { egress: { mode: 'ciliumGateway', nodeSelector: { gw: 'true' } }, dns: { operator: { enabled: true }, externalDns: { enabled: true } } },
+    ],
+  ];
+  for (const [name, over] of cases) {
+    it(name, async (t) => {
+      const r = render(cfg(over));
+      await assertValid(t, r.objects);
+      assert.ok(r.all('DNSEndpoint').length >= 1, 'external-dns records are emitted');
+      const policies = r.policies();
+      for (const w of [...r.all('Deployment'), ...r.all('DaemonSet')]) {
+        const comp = w.metadata.labels?.['app.kubernetes.io/component'];
+        assert.ok(comp, `${w.metadata.name} has a component label`);
+        for (const k of ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/part-of', 'app.kubernetes.io/managed-by']) assert.ok(w.metadata.labels?.[k], `${w.metadata.name}: ${k}`);
+        const containers = (w.spec as { template: { spec: { containers: Container[] } } }).template.spec.containers;
+        for (const c of containers) assert.ok(c.resources?.limits?.memory && c.resources.requests?.cpu, `${w.metadata.name}: resources`);
+        const pod = r.pod(comp);
+        if (comp !== 'resolver') assert.equal(mayConnect(policies, pod, { ip: '9.9.9.9' }, 53, 'UDP'), false, `${comp} → internet DNS`);
+        assert.equal(mayConnect(policies, INTERNET, pod, 8080), false, `internet → ${comp}:8080`);
+      }
     });
   }
 });
