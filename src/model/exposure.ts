@@ -37,7 +37,9 @@ export function decideExposure(config: MailuConfig): Exposure {
   const mailPorts = normalisePorts(exposure.ports);
   const hasCert = tls.source !== 'none';
   const frontServesWeb = web.kind === 'none' && exposure.mode !== 'traefik';
-  const tlsFlavor: TlsFlavor = !hasCert ? 'notls' : web.kind === 'none' ? 'cert' : 'mail';
+  // `cert` only when front itself answers HTTPS for the world: its port 80 then redirects to HTTPS,
+  // which would loop behind any HTTP proxy (Traefik mode routes no web to front on its own).
+  const tlsFlavor: TlsFlavor = !hasCert ? 'notls' : frontServesWeb ? 'cert' : 'mail';
 
   let proxy = false;
   let proxyTrustedCidrs: string[] = [];
