@@ -77,8 +77,7 @@ describe('networking matrix: exposure × web × egress', () => {
       assert.ok(cidrCovers(env.SUBNET!, '10.42.0.0/16'), `SUBNET ${env.SUBNET} covers the pod CIDR`);
 
       // -- TLS flavour follows who terminates HTTPS
-      if (!webNone) assert.equal(flavor, 'mail');
-      else if (x.mode !== 'traefik') assert.equal(flavor, 'cert');
+      assert.equal(flavor, webNone && x.mode !== 'traefik' ? 'cert' : 'mail', 'cert only when front answers HTTPS itself');
 
       // -- PORTS: explicit, never empty, the mail ports plus front's HTTP listeners
       assert.ok(env.PORTS, 'PORTS is set');

@@ -56,6 +56,13 @@ describe('TLS_FLAVOR', () => {
     });
   }
 
+  it('mail in Traefik mode without a web route: front answers no HTTPS, so nothing may redirect to it', () => {
+    const r = render(cfg({ exposure: { mode: 'traefik', traefik: { trustedProxyCidrs: ['10.42.3.0/24'] } }, web: WEBS.none }));
+    assert.equal(r.env().TLS_FLAVOR, 'mail');
+    assert.ok(!numList(r.env().PORTS).includes(443));
+    assert.ok(!(r.container('front').ports ?? []).some((p) => p.containerPort === 443));
+  });
+
   it('notls when tls.source is none: no certificate, no mount, no TLS file names, no 443', () => {
     for (const web of Object.values(WEBS)) {
       const r = render(cfg({ tls: { source: 'none' }, exposure: { mode: 'hostPort', ports: [25] }, web }));
