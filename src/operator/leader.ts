@@ -74,7 +74,7 @@ export class LeaseElector {
     await this.tick?.catch(() => undefined);
     if (this.leading) {
       if (opts.release !== false) await this.release();
-      this.setLeading(false);
+      this.setLeading(false, true);
     }
   }
 
@@ -90,14 +90,15 @@ export class LeaseElector {
     }, delay);
   }
 
-  private setLeading(v: boolean): void {
+  private setLeading(v: boolean, released = false): void {
     if (v === this.leading) return;
     this.leading = v;
     if (v) {
-      this.o.log.info({ lease: this.o.name, identity: this.o.identity }, 'acquired the lease: this replica now writes');
+      this.o.log.info({ lease: this.o.name }, 'acquired the lease: this replica now writes');
       this.o.onStartedLeading();
     } else {
-      this.o.log.warn({ lease: this.o.name, identity: this.o.identity }, 'lost or released the lease: this replica stops writing');
+      if (released) this.o.log.info({ lease: this.o.name }, 'stepped down: this replica stops writing');
+      else this.o.log.warn({ lease: this.o.name }, `could not renew the lease for ${this.o.renewDeadlineMs} ms: this replica stops writing`);
       this.o.onStoppedLeading();
     }
   }
