@@ -15,21 +15,24 @@ const common = {
   target: 'node20',
   minify: true,
   legalComments: 'none',
-  // The operator and doctor stacks are loaded only by their commands; keep the heavy
-  // network clients out of the bundle so they resolve from node_modules when needed.
-  external: ['@kubernetes/client-node', 'mailauth', 'pino', 'prom-client'],
   logLevel: 'warning',
 };
+// The ESM bundle inlines the operator's and doctor's clients too (tree-shaken: less to load and
+// less memory for the operator). Optional native add-ons of `ws` stay optional.
+const optionalNative = ['bufferutil', 'utf-8-validate'];
+// The fast CommonJS bundle never runs the operator or the doctor: it leaves their clients out.
+const networkClients = ['@kubernetes/client-node', 'mailauth', 'pino', 'prom-client'];
 await build({
   ...common,
   entryPoints: { cli: 'src/cli/main.ts' },
   outdir: 'lib/bundle',
   splitting: true,
   format: 'esm',
+  external: optionalNative,
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
 // One CommonJS file for the generator commands, run through V8's code cache (bin/mailu-k8s.js).
-await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'lib/bundle/cli.cjs', format: 'cjs' });
+await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'lib/bundle/cli.cjs', format: 'cjs', external: [...networkClients, ...optionalNative] });
 const scratch = mkdtempSync(join(tmpdir(), 'mailu-k8s-build-'));
 try {
   execFileSync(process.execPath, ['bin/mailu-k8s.js', 'synth', '--config', 'examples/full.yaml', '--out', join(scratch, 'out')], {

@@ -1,6 +1,7 @@
 // `mailu-k8s operator`: runs the DNS operator until SIGTERM/SIGINT, then stops gracefully
 // (finishes the running pass, releases the lease so a standby takes over at once).
 import * as k8s from '@kubernetes/client-node';
+import { ConfigError } from '../config/errors.js';
 import { loadConfigFile } from '../config/load.js';
 import { createLogger, type LogLevel } from '../operator/logger.js';
 import { Operator } from '../operator/operator.js';
@@ -26,7 +27,13 @@ export const LOG_LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'
 
 export function loadKubeConfig(opts: Pick<OperatorCliOptions, 'kubeconfig' | 'inCluster'>): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
-  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+  if (opts.kubeconfig) {
+    try {
+      kc.loadFromFile(opts.kubeconfig);
+    } catch (e) {
+      throw new ConfigError([{ path: '--kubeconfig', message: `cannot load ${opts.kubeconfig}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }]);
+    }
+  }
   else if (opts.inCluster || process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
   else kc.loadFromDefault();
   if (!kc.getCurrentCluster()) throw new Error('no Kubernetes cluster configured (pass --kubeconfig or run in a pod)');
