@@ -25,7 +25,7 @@ export const DEFAULT_RESOURCES: Record<ComponentName | 'operator', Resources> = 
   tika: r('100m', '512Mi', '2', '2Gi'),
   redis: r('50m', '64Mi', '500m', '512Mi'),
   resolver: r('50m', '64Mi', '500m', '256Mi'),
-  operator: r('20m', '64Mi', '500m', '128Mi'),
+  operator: r('20m', '96Mi', '500m', '128Mi'),
 };
 
 export function resourcesFor(config: MailuConfig, component: ComponentName): Resources {
