@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { build } from 'esbuild';
 import { stringify } from 'yaml';
-import { OPERATOR_RUNTIME_ENV } from '../src/chart/operator.js';
+import { OPERATOR_NODE_FLAGS, OPERATOR_RUNTIME_ENV } from '../src/chart/operator.js';
 import { KubeApiServer, type KubeObject } from '../test/support/kube-api-server.js';
 import { node, pod, setPodState } from '../test/support/kube-fixtures.js';
 
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
 
   const tStart = performance.now();
   // The process environment the chart gives the operator (NODE_OPTIONS, MALLOC_ARENA_MAX).
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), bundle, kubeconfig, configPath], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? OPERATOR_NODE_FLAGS), bundle, kubeconfig, configPath], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { PATH: process.env.PATH, ...(process.env.BENCH_NO_CHART_ENV === '1' ? {} : OPERATOR_RUNTIME_ENV) },
@@ -262,7 +262,7 @@ async function main(): Promise<void> {
   const leaseKeys = (m: Map<string, number>) => [...m].filter(([k]) => k.endsWith(' leases')).reduce((s, [, v]) => s + v, 0);
   const fmt = (n: number) => n.toFixed(2);
   const line = (k: string, v: string) => console.log(`  ${k.padEnd(44)} ${v}`);
-  console.log(`DNS operator benchmark (Node ${process.version}; the operator is a separate process run from an esbuild bundle, dependencies ${EXTERNAL.length > 1 ? 'external (node_modules)' : 'inlined'}, env ${process.env.BENCH_NO_CHART_ENV === '1' ? 'default' : JSON.stringify(OPERATOR_RUNTIME_ENV)})`);
+  console.log(`DNS operator benchmark (Node ${process.version}; the operator is a separate process run from an esbuild bundle, dependencies ${EXTERNAL.length > 1 ? 'external (node_modules)' : 'inlined'}, env ${process.env.BENCH_NO_CHART_ENV === '1' ? 'default' : JSON.stringify(OPERATOR_RUNTIME_ENV)}, node flags ${JSON.stringify(process.env.BENCH_NODE_FLAGS ?? OPERATOR_NODE_FLAGS.join(' '))})`);
   console.log(`cluster: ${NODES} nodes (30 images each), ${PODS} pods (${mailuPods.length} of them Mailu's), built in ${buildMs.toFixed(0)} ms; ${HEARTBEATS_PER_S} node status updates/s in the background`);
   line('initial sync (process start -> record)', `${initialSyncMs.toFixed(0)} ms`);
   console.log(`reschedules: ${RESCHEDULES} (new front pod Ready -> DNSEndpoint stored with the new target)`);
