@@ -2,7 +2,7 @@
 export { MailuChart, type MailuChartProps } from './chart/mailu-chart.js';
 export { synthesize, type SynthResult } from './chart/synth.js';
 export { MailuWorkload, type WorkloadProps } from './chart/workload.js';
-export type { ChartContext, StoragePlan } from './chart/context.js';
+export { buildChartContext, type ChartContext, type StoragePlan } from './chart/context.js';
 export type { ComponentProps } from './chart/components/base.js';
 export { Admin, type AdminProps } from './chart/components/admin.js';
 export { Antispam, type AntispamProps } from './chart/components/antispam.js';
@@ -28,6 +28,7 @@ export { loadConfigFile, parseConfig, parseConfigWithWarnings, parseConfigYaml }
 export { ConfigError, type ConfigIssue } from './config/errors.js';
 export { exampleConfig } from './config/example.js';
 export { buildModel, type MailuModel } from './model/index.js';
+export { DEFAULT_RESOURCES, resourcesFor } from './model/resources.js';
 export { planDns } from './dns/plan.js';
 export { buildSpf, type SpfBuild, type SpfInput } from './dns/spf.js';
 export type { DnsPlan, DnsRecord } from './dns/types.js';

@@ -1,7 +1,9 @@
 // What every component construct needs besides its own ComponentModel: naming, labels, the shared
 // ConfigMap, DNS settings and storage. Built once by MailuChart from the model.
+import { createHash } from 'node:crypto';
 import type { ComponentName } from '../config/schema.js';
-import type { Resources } from '../model/resources.js';
+import type { MailuModel } from '../model/index.js';
+import { type Resources, resourcesFor } from '../model/resources.js';
 
 export interface StoragePlan {
   mode: 'perComponent' | 'shared';
@@ -25,4 +27,33 @@ export interface ChartContext {
   resources: (component: ComponentName) => Resources;
   /** Annotations for pod templates (e.g. a checksum of the shared env so pods roll on change). */
   podAnnotations: Record<string, string>;
+}
+
+/** Components that keep data on a volume. */
+const DATA_COMPONENTS: ComponentName[] = ['admin', 'smtp', 'imap', 'antispam', 'antivirus', 'webmail', 'webdav', 'fetchmail', 'redis'];
+
+/**
+ * The context for component constructs, from the model. MailuChart uses it; so can a chart of
+ * your own that composes single components (it must also emit the `<instance>-env` ConfigMap).
+ */
+export function buildChartContext(model: MailuModel): ChartContext {
+  const { config } = model;
+  const sizes = config.storage.sizes as Record<string, string>;
+  return {
+    instance: config.instance,
+    namespace: config.namespace,
+    imagePullPolicy: config.mailu.imagePullPolicy,
+    envConfigMap: `${config.instance}-env`,
+    resolverIp: model.resolverIp,
+    clusterDomain: config.cluster.clusterDomain,
+    storage: {
+      mode: config.storage.mode,
+      ...(config.storage.storageClass !== undefined ? { storageClass: config.storage.storageClass } : {}),
+      sizes: Object.fromEntries(DATA_COMPONENTS.map((c) => [c, sizes[c]!])),
+      ...(config.storage.mode === 'shared' ? { sharedClaim: `${config.instance}-storage` } : {}),
+    },
+    resources: (c) => resourcesFor(config, c),
+    // Mailu reads its environment at start: a checksum in the pod template rolls pods on change.
+    podAnnotations: { 'mailu-k8s.io/env-checksum': createHash('sha256').update(JSON.stringify(model.env.shared)).digest('hex').slice(0, 16) },
+  };
 }

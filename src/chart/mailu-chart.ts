@@ -1,6 +1,5 @@
 // MailuChart: one config in, a complete Mailu deployment out. It builds the model once and hands
 // each construct only the slice it renders; no construct decides anything the model has decided.
-import { createHash } from 'node:crypto';
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ConfigMap, Namespace, PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
@@ -9,11 +8,12 @@ import { dnsEndpointManifests } from '../dns/endpoints.js';
 import { planDns } from '../dns/plan.js';
 import type { ComponentName, MailuConfig, MailuConfigInput } from '../config/schema.js';
 import type { ComponentModel } from '../model/components.js';
+import { quantityToBytes } from '../model/env.js';
 import { webHostnames } from '../model/exposure.js';
 import { buildModel, type MailuModel } from '../model/index.js';
 import { instanceLabels, objectLabels, selectorLabels } from '../model/labels.js';
 import { OPERATOR_POD } from '../model/flows.js';
-import { DEFAULT_RESOURCES, resourcesFor } from '../model/resources.js';
+import { DEFAULT_RESOURCES } from '../model/resources.js';
 import { emit, type Manifest } from './api.js';
 import { Admin } from './components/admin.js';
 import { Antispam } from './components/antispam.js';
@@ -28,7 +28,7 @@ import { Smtp } from './components/smtp.js';
 import { Tika } from './components/tika.js';
 import { Webdav } from './components/webdav.js';
 import { Webmail } from './components/webmail.js';
-import type { ChartContext, StoragePlan } from './context.js';
+import { buildChartContext } from './context.js';
 import { CnpgDatabase } from './database.js';
 import { DnsOperator } from './operator.js';
 import { toYamlDocument } from './yaml-out.js';
@@ -43,7 +43,14 @@ export interface MailuChartProps {
   config: MailuConfigInput | MailuConfig;
 }
 
-const DATA_COMPONENTS: ComponentName[] = ['admin', 'smtp', 'imap', 'antispam', 'antivirus', 'webmail', 'webdav', 'fetchmail', 'redis'];
+/**
+ * Annotations every Ingress gets unless the user sets them: ingress-nginx's default 1 MiB body
+ * limit would break webmail attachments long before Mailu's own message size limit.
+ */
+function ingressDefaults(config: MailuConfig): Record<string, string> {
+  const mib = Math.ceil(quantityToBytes(config.mailu.messageSizeLimit) / 1024 ** 2) + 8;
+  return { 'nginx.ingress.kubernetes.io/proxy-body-size': `${mib}m` };
+}
 
 export class MailuChart extends Chart {
   readonly config: MailuConfig;
@@ -79,24 +86,15 @@ export class MailuChart extends Chart {
       },
     });
 
-    // -- shared environment
-    const envConfigMap = `${instance}-env`;
+    // -- shared environment and storage (the context every component construct receives)
+    const ctx = buildChartContext(model);
     emit<ConfigMap & Manifest>(this, {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: envConfigMap, namespace, labels: instanceLabels(instance) },
+      metadata: { name: ctx.envConfigMap, namespace, labels: instanceLabels(instance) },
       data: model.env.shared,
     });
-    // Mailu reads its environment at start: roll the pods when it changes.
-    const envChecksum = createHash('sha256').update(JSON.stringify(model.env.shared)).digest('hex').slice(0, 16);
-
-    // -- storage
-    const storage: StoragePlan = {
-      mode: config.storage.mode,
-      ...(config.storage.storageClass !== undefined ? { storageClass: config.storage.storageClass } : {}),
-      sizes: Object.fromEntries(DATA_COMPONENTS.map((c) => [c, config.storage.sizes[c as keyof typeof config.storage.sizes]])),
-      ...(config.storage.mode === 'shared' ? { sharedClaim: `${instance}-storage` } : {}),
-    };
+    const storage = ctx.storage;
     if (storage.sharedClaim) {
       emit<PersistentVolumeClaim & Manifest>(this, {
         apiVersion: 'v1',
@@ -109,18 +107,6 @@ export class MailuChart extends Chart {
         },
       });
     }
-
-    const ctx: ChartContext = {
-      instance,
-      namespace,
-      imagePullPolicy: config.mailu.imagePullPolicy,
-      envConfigMap,
-      resolverIp: model.resolverIp,
-      clusterDomain: config.cluster.clusterDomain,
-      storage,
-      resources: (c) => resourcesFor(config, c),
-      podAnnotations: { 'mailu-k8s.io/env-checksum': envChecksum },
-    };
 
     // -- components
     const comp = (n: ComponentName): ComponentModel | undefined => model.components.get(n);
@@ -202,7 +188,7 @@ export class MailuChart extends Chart {
       new WebRoute(this, 'web', {
         instance,
         namespace,
-        web: config.web,
+        web: config.web.kind === 'ingress' ? { ...config.web, annotations: { ...ingressDefaults(config), ...config.web.annotations } } : config.web,
         hosts: webHosts,
         frontService: comp('front')!.objectName,
         backendPort: model.exposure.webBackendPort!,

@@ -250,8 +250,8 @@ const exposureSection = z.discriminatedUnion('mode', [
     ports: z.array(mailPort).min(1).default([...DEFAULT_MAIL_PORTS]),
     traefik: z.strictObject({
       version: z.union([z.literal(2), z.literal(3)]).default(3),
-      /** Minor[.patch] within the major version, e.g. "5.1" for 3.5.1; decides how PROXY is sent. */
-      minorVersion: z.string().regex(/^\d+(\.\d+)?$/, { message: 'not "minor" or "minor.patch", e.g. "5.2"' }).default('7'),
+      /** Minor[.patch] within the major version, e.g. "5.1" for 3.5.1; decides how PROXY is sent. Default: the last release line (2.11 / 3.7). */
+      minorVersion: z.string().regex(/^\d+(\.\d+)?$/, { message: 'not "minor" or "minor.patch", e.g. "5.2"' }).optional(),
       entryPoints: traefikEntryPoints.default({}),
       /** Addresses Traefik's pods connect to front from (their pod CIDR slice or node IPs). */
       trustedProxyCidrs: z.array(cidr).min(1),

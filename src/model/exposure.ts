@@ -83,3 +83,9 @@ export function webHostnames(config: MailuConfig): string[] {
   const extra = ['autoconfig', 'autodiscover', 'mta-sts'].map((p) => `${p}.${config.domain}`);
   return [...new Set([...config.hostnames, ...extra])];
 }
+
+/** Traefik's minor[.patch] as configured, or the newest line of its major version. */
+export function traefikMinor(t: { version: 2 | 3; minorVersion?: string | undefined }): { minor: number; patch: number } {
+  const [minor = 0, patch = 0] = (t.minorVersion ?? (t.version === 2 ? '11' : '7')).split('.').map(Number);
+  return { minor, patch };
+}

@@ -3,6 +3,7 @@
 import type { ComponentName, MailuConfig } from '../config/schema.js';
 import type { ComponentModel } from './components.js';
 import type { Exposure } from './exposure.js';
+import { traefikContainerPort } from './ports.js';
 
 export type Peer =
   | { kind: 'component'; component: ComponentName }
@@ -80,8 +81,18 @@ export function decideFlows(config: MailuConfig, exp: Exposure, components: Map<
   // Sieve redirects/vacation (imap) and fetchmail submit on port 25. With PROXY on 25 Mailu sends
   // them to HOSTNAMES[0] instead, through the public path.
   if (port25Proxied) {
-    out('imap', tcp(25), 'sieve redirect/vacation via the public MX (PROXY on 25)');
-    out('fetchmail', tcp(25), 'fetched mail via the public MX (PROXY on 25)');
+    // Mailu then submits via HOSTNAMES[0]:25: out through the load balancer (hairpin), or
+    // short-circuited inside the cluster to Traefik's pods or, for a LoadBalancer Service, to front.
+    for (const c of ['imap', 'fetchmail'] as const) {
+      out(c, tcp(25), 'mail to the public MX (PROXY on 25: Mailu submits via HOSTNAMES[0])');
+      if (config.exposure.mode === 'traefik') {
+        out(c, tcp(traefikContainerPort(25)), 'mail to the public MX, short-circuited to Traefik inside the cluster', [
+          { kind: 'namespace', namespace: config.exposure.traefik.namespace },
+        ]);
+      } else {
+        link(c, 'front', tcp(25), 'mail to the public MX, short-circuited to front inside the cluster');
+      }
+    }
   } else {
     link('imap', 'front', tcp(25), 'sieve redirect/vacation mail');
     link('fetchmail', 'front', tcp(25), 'fetched mail');

@@ -5,7 +5,7 @@ import { decideEgress, type EgressIdentity } from './egress.js';
 import { buildEnv, type EnvModel } from './env.js';
 import { decideExposure, type Exposure } from './exposure.js';
 import { decideFlows, type Flow } from './flows.js';
-import { nthAddress } from './net.js';
+import { clusterAddresses } from './net.js';
 import { decideTrust, type Trust } from './trust.js';
 
 export interface MailuModel {
@@ -31,6 +31,7 @@ export function buildModel(config: MailuConfig): MailuModel {
   const components = decideComponents(config, exposure);
   const env = buildEnv(config, components, exposure, trust);
   const flows = decideFlows(config, exposure, components);
+  const addrs = clusterAddresses(config);
   const tls = config.tls;
   const tlsSecretName =
     tls.source === 'certManager' ? (tls.secretName ?? `${config.instance}-tls`) : tls.source === 'secret' ? tls.secretName : undefined;
@@ -42,8 +43,8 @@ export function buildModel(config: MailuConfig): MailuModel {
     components,
     env,
     flows,
-    resolverIp: config.cluster.resolverServiceIp ?? nthAddress(config.cluster.serviceCidr, 53),
-    clusterDnsIp: config.cluster.dnsServiceIp ?? nthAddress(config.cluster.serviceCidr, 10),
+    resolverIp: addrs.resolver,
+    clusterDnsIp: addrs.clusterDns,
     ...(tlsSecretName ? { tlsSecretName } : {}),
   };
 }

@@ -3,8 +3,8 @@
 // (exit 2) and warns (exit 0) on risky but legal choices.
 import type { ConfigIssue } from '../config/errors.js';
 import type { MailuConfig } from '../config/schema.js';
-import { decideExposure, type Exposure } from './exposure.js';
-import { covers, isWide, isWorld, isIpv6 } from './net.js';
+import { decideExposure, type Exposure, traefikMinor } from './exposure.js';
+import { clusterAddresses, covers, isWide, isWorld, isIpv6 } from './net.js';
 import { MAIL_PORTS } from './ports.js';
 import { decideTrust, type Trust } from './trust.js';
 
@@ -85,10 +85,17 @@ export function checkConfig(config: MailuConfig): CheckResult {
     for (const key of Object.keys(x.traefik.entryPoints)) {
       if (!ports.includes(Number(key))) err(`exposure.traefik.entryPoints.${key}`, `port ${key} is not in exposure.ports`);
     }
-    if (x.traefik.version === 2 && Number(x.traefik.minorVersion.split('.')[0]) > 11) {
-      err('exposure.traefik.minorVersion', 'Traefik 2 ends at 2.11');
+    const { minor } = traefikMinor(x.traefik);
+    if (x.traefik.version === 2 && minor > 11) err('exposure.traefik.minorVersion', 'Traefik 2 ends at 2.11');
+    if (x.traefik.version === 2 && minor < 10) {
+      err('exposure.traefik.minorVersion', 'the traefik.io/v1alpha1 resources mailu-k8s writes need Traefik 2.10 or later');
     }
     if (config.web.kind === 'none') warnings.push('exposure.mode traefik with web.kind none: the web UI is not exposed; set web.kind (e.g. traefik)');
+  }
+  if (x.mode === 'loadBalancer' && x.loadBalancer.proxyProtocol && ports.includes(25)) {
+    warnings.push(
+      'exposure.loadBalancer.proxyProtocol with port 25: Mailu submits sieve redirects and fetched mail to HOSTNAMES[0]:25; inside the cluster kube-proxy short-circuits the load balancer address to front without a PROXY header unless the load balancer reports ipMode: Proxy. Check that path after deploying',
+    );
   }
   if (x.mode === 'hostPort' && x.hostPort.daemonSet && Object.keys(x.hostPort.nodeSelector).length === 0) {
     warnings.push('exposure.hostPort.daemonSet without nodeSelector: front binds mail ports on every node');
@@ -126,11 +133,12 @@ export function checkConfig(config: MailuConfig): CheckResult {
   if (covers(cl.serviceCidr, cl.podCidr) || covers(cl.podCidr, cl.serviceCidr)) {
     err('cluster.serviceCidr', `${cl.serviceCidr} overlaps cluster.podCidr ${cl.podCidr}`);
   }
-  for (const [field, ip] of [['cluster.dnsServiceIp', cl.dnsServiceIp], ['cluster.resolverServiceIp', cl.resolverServiceIp]] as const) {
-    if (ip && !covers(cl.serviceCidr, ip)) err(field, `${ip} is not inside cluster.serviceCidr ${cl.serviceCidr}`);
+  const addrs = clusterAddresses(config);
+  for (const [field, ip] of [['cluster.dnsServiceIp', addrs.clusterDns], ['cluster.resolverServiceIp', addrs.resolver]] as const) {
+    if (!covers(cl.serviceCidr, ip)) err(field, `${ip} is not inside cluster.serviceCidr ${cl.serviceCidr}${config.cluster[field.split('.')[1] as 'dnsServiceIp'] ? '' : ' (default; set it explicitly)'}`);
   }
-  if (cl.dnsServiceIp && cl.resolverServiceIp && cl.dnsServiceIp === cl.resolverServiceIp) {
-    err('cluster.resolverServiceIp', 'must differ from cluster.dnsServiceIp (the resolver forwards cluster names there)');
+  if (addrs.clusterDns === addrs.resolver) {
+    err('cluster.resolverServiceIp', `must differ from the cluster DNS address ${addrs.clusterDns} (the resolver forwards cluster names there)`);
   }
 
   // -- misc

@@ -11,9 +11,11 @@ export function isIpv6(addr: string): boolean {
   return parseCidr(addr)[0].kind() === 'ipv6';
 }
 
-/** True when the range is "everyone" (prefix length 0). */
+/** True when the range is "everyone": prefix length 0, or every IPv4 address written as IPv6. */
 export function isWorld(cidr: string): boolean {
-  return parseCidr(cidr)[1] === 0;
+  const [ip, len] = parseCidr(cidr);
+  if (len === 0) return true;
+  return ip.kind() === 'ipv6' && len <= 96 && covers(`${ip.toString()}/${len}`, '::ffff:0.0.0.0/96');
 }
 
 /** Wider than /16 (IPv4) or /48 (IPv6): worth a warning when trusted. */
@@ -57,4 +59,13 @@ export function sortIps(addrs: Iterable<string>): string[] {
     return (ip.kind() === 'ipv4' ? '4' : '6') + ip.toByteArray().map((b) => b.toString(16).padStart(2, '0')).join('');
   };
   return uniq.sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
+}
+
+/** The resolver's and the cluster DNS's ClusterIPs: configured, or conventional addresses of serviceCidr. */
+export function clusterAddresses(config: { cluster: { serviceCidr: string; dnsServiceIp?: string | undefined; resolverServiceIp?: string | undefined } }): { resolver: string; clusterDns: string } {
+  const c = config.cluster;
+  return {
+    resolver: c.resolverServiceIp ?? nthAddress(c.serviceCidr, 53),
+    clusterDns: c.dnsServiceIp ?? nthAddress(c.serviceCidr, 10),
+  };
 }

@@ -48,3 +48,8 @@ export function normalisePorts(ports: readonly number[]): MailPort[] {
   const set = new Set(ports);
   return MAIL_PORTS.filter((p) => set.has(p.port));
 }
+
+/** Port a Traefik pod listens on for a public port (unprivileged: high ports inside the pod). */
+export function traefikContainerPort(port: number): number {
+  return port < 1024 ? 8000 + port : port + 4000;
+}

@@ -4,8 +4,9 @@ import { Construct } from 'constructs';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import { stringify } from 'yaml';
 import type { MailuConfig } from '../../config/schema.js';
-import type { Exposure } from '../../model/exposure.js';
+import { type Exposure, traefikMinor } from '../../model/exposure.js';
 import { objectLabels, selectorLabels } from '../../model/labels.js';
+import { traefikContainerPort } from '../../model/ports.js';
 import { emit, type Manifest } from '../api.js';
 
 type LoadBalancerConfig = Extract<MailuConfig['exposure'], { mode: 'loadBalancer' }>['loadBalancer'];
@@ -56,7 +57,7 @@ export class FrontPublicService extends Construct {
 /** Does this Traefik send PROXY through a ServersTransportTCP (>= 3.5.2) or per service? */
 export function traefikUsesServersTransport(t: Pick<TraefikConfig, 'version' | 'minorVersion'>): boolean {
   if (t.version === 2) return false;
-  const [minor = 0, patch = 0] = t.minorVersion.split('.').map(Number);
+  const { minor, patch } = traefikMinor(t);
   return minor > 5 || (minor === 5 && patch >= 2);
 }
 
@@ -122,7 +123,7 @@ export function traefikHelmValues(exposure: Exposure, t: TraefikConfig): string 
     const name = entryPointName(t, p.port, p.mail?.entryPoint ?? p.name);
     ports[name] = {
       // Traefik runs unprivileged: listen high inside the pod, expose the real port.
-      port: p.port < 1024 ? 8000 + p.port : p.port + 4000,
+      port: traefikContainerPort(p.port),
       exposedPort: p.port,
       protocol: 'TCP',
       expose: t.version === 3 ? { default: true } : true,
