@@ -6,7 +6,7 @@ import { Chart, Testing } from 'cdk8s';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { PolicyRule } from 'kubernetes-types/rbac/v1.js';
 import { stringify } from 'yaml';
-import { DnsOperator, operatorRules, type DnsOperatorProps } from '../../src/chart/operator.js';
+import { DnsOperator, OPERATOR_NODE_FLAGS, OPERATOR_RUNTIME_ENV, operatorRules, type DnsOperatorProps } from '../../src/chart/operator.js';
 import { parseConfigYaml } from '../../src/config/load.js';
 import { objectLabels, selectorLabels } from '../../src/model/labels.js';
 import { pod } from '../support/kube-fixtures.js';
@@ -107,7 +107,10 @@ describe('DnsOperator chart construct', () => {
     assert.equal(c.readinessProbe!.httpGet!.path, '/readyz');
     assert.deepEqual(c.ports, [{ name: 'metrics', containerPort: 8080, protocol: 'TCP' }]);
     assert.deepEqual(c.args, ['operator', '--config', '/etc/mailu-k8s/config.yaml', '--metrics-port', '8080', '--log-level', 'info']);
-    assert.deepEqual(c.env!.map((e) => e.name), ['POD_NAME', 'POD_NAMESPACE', 'NODE_OPTIONS', 'MALLOC_ARENA_MAX']);
+    // The runtime tuning the benchmark measured is exactly what the pod gets.
+    assert.deepEqual(c.env!.map((e) => e.name), ['POD_NAME', 'POD_NAMESPACE', ...Object.keys(OPERATOR_RUNTIME_ENV)]);
+    for (const [k, v] of Object.entries(OPERATOR_RUNTIME_ENV)) assert.equal(c.env!.find((e) => e.name === k)!.value, v);
+    assert.deepEqual(c.command, ['/nodejs/bin/node', ...OPERATOR_NODE_FLAGS, '/app/bin/mailu-k8s.js']);
     assert.deepEqual(c.resources, props().resources);
     assert.deepEqual(d.spec!.selector.matchLabels, selectorLabels('mailu', 'dns-operator'));
     assert.equal(pod.volumes![0]!.configMap!.name, 'mailu-dns-operator-config');
