@@ -12,7 +12,12 @@ program
   .name('mailu-k8s')
   .description('Mailu on Kubernetes: generate manifests, keep DNS true, check deliverability')
   .version('0.1.0')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage mistakes (unknown option, missing --config, bad choice) are bad input: exit 2, like an
+  // invalid config. Help and version still exit 0. Subcommands inherit this.
+  .exitOverride((err) => {
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
 
 program
   .command('synth')
