@@ -15,6 +15,16 @@ export interface ResolverProps extends ComponentProps {
   allow: string[];
 }
 
+/**
+ * The DNS root's trust anchors (KSK-2017 and KSK-2024) as DS records, IANA's published values.
+ * They seed unbound's RFC 5011 anchor file, so validation works even where unbound-anchor
+ * cannot refresh it; unbound then follows key rollovers itself.
+ */
+export const ROOT_TRUST_ANCHORS = [
+  '. IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D',
+  '. IN DS 38696 8 2 683D2D0ACB8C9B712A1948B27F741219298D0A450D612C483AF444A4C0FB2B16',
+];
+
 /** Unbound configured as a DNSSEC-validating recursive resolver for Mailu's pods. */
 export function unboundConfig(p: Pick<ResolverProps, 'clusterDnsIp' | 'clusterDomain' | 'allow'>): string {
   const lines = [
@@ -59,7 +69,7 @@ export class Resolver extends Construct {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name, namespace: props.ctx.namespace, labels: objectLabels(props.ctx.instance, 'resolver') },
-      data: { 'unbound.conf': unboundConfig(props) },
+      data: { 'unbound.conf': unboundConfig(props), 'root.ds': `${ROOT_TRUST_ANCHORS.join('\n')}\n` },
     });
     // Answers for "localhost" come from unbound itself: a liveness check that needs no internet.
     const probe = shellProbe('dig @127.0.0.1 +time=2 +tries=1 +short localhost A | grep -q 127.0.0.1');
@@ -67,8 +77,13 @@ export class Resolver extends Construct {
       ...props,
       sharedEnv: false,
       useResolver: false,
-      // Bootstrap the root trust anchor (RFC 5011) into a writable dir, then run in the foreground.
-      command: ['/bin/sh', '-c', 'unbound-anchor -a /var/lib/unbound/root.key; exec unbound -d -c /etc/unbound-k8s/unbound.conf'],
+      // Seed the writable RFC 5011 anchor file with the root DS records, let unbound-anchor refresh
+      // it when it can (its exit status only says whether it changed anything), then run.
+      command: [
+        '/bin/sh',
+        '-c',
+        'cp /etc/unbound-k8s/root.ds /var/lib/unbound/root.key && { unbound-anchor -a /var/lib/unbound/root.key || true; } && exec unbound -d -c /etc/unbound-k8s/unbound.conf',
+      ],
       extraVolumes: [
         { name: 'config', configMap: { name } },
         { name: 'anchor', emptyDir: {} },
