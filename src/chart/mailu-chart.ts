@@ -78,8 +78,10 @@ export class MailuChart extends Chart {
       kind: 'Namespace',
       metadata: {
         name: namespace,
+        // No instance label: several instances may share (and each emit) the namespace.
         labels: {
-          ...instanceLabels(instance),
+          'app.kubernetes.io/part-of': 'mailu',
+          'app.kubernetes.io/managed-by': 'mailu-k8s',
           'pod-security.kubernetes.io/enforce': psa,
           'pod-security.kubernetes.io/warn': 'baseline',
         },

@@ -70,13 +70,15 @@ export class MailuWorkload extends Construct {
     const mounts: VolumeMount[] = [...(props.extraMounts ?? [])];
 
     // Storage: RWO claim per component by default; one RWX claim shared by all in shared mode.
-    let rwo = false;
+    // Persistent data never has two writers: even on a shared RWX claim, two postfix or dovecot
+    // instances on one queue or maildir (or two SQLite writers) corrupt it or deadlock a rollout.
+    let singleWriter = false;
     if (props.data && props.data.length > 0) {
+      singleWriter = true;
       const shared = ctx.storage.mode === 'shared';
       const claimName = shared ? ctx.storage.sharedClaim! : `${name}-data`;
       this.claimName = claimName;
       if (!shared) {
-        rwo = true;
         emit<PersistentVolumeClaim & Manifest>(this, {
           apiVersion: 'v1',
           kind: 'PersistentVolumeClaim',
@@ -161,8 +163,8 @@ export class MailuWorkload extends Construct {
         },
       });
     } else {
-      // RWO volumes and host ports cannot be held by two pods at once: replace, don't roll.
-      const recreate = rwo || hostPorts.size > 0;
+      // Data volumes and host ports cannot be held by two pods at once: replace, don't roll.
+      const recreate = singleWriter || hostPorts.size > 0;
       emit<Deployment & Manifest>(this, {
         apiVersion: 'apps/v1',
         kind: 'Deployment',

@@ -101,6 +101,8 @@ export function decideFlows(config: MailuConfig, exp: Exposure, components: Map<
   // Outbound to the internet: only where Mailu needs it.
   if (config.egress.mode === 'relay') out('smtp', tcp(config.egress.port), `relay host ${config.egress.host}`);
   else out('smtp', tcp(25), 'outbound mail to other MX hosts');
+  // Postfix's MTA-STS resolver fetches receivers' policies over HTTPS.
+  if (config.egress.mode !== 'relay') out('smtp', tcp(443), 'MTA-STS policies of receiving domains');
   out('fetchmail', tcp(110, 143, 993, 995), 'remote POP3/IMAP accounts');
   out('antispam', [{ port: 11335, protocol: 'UDP' }, ...tcp(443)], 'rspamd fuzzy hashes and map updates');
   out('antivirus', tcp(443, 80), 'freshclam signature downloads');
@@ -118,9 +120,10 @@ export function decideFlows(config: MailuConfig, exp: Exposure, components: Map<
   const db = config.database;
   if (db.type === 'postgresql' || db.type === 'mysql') {
     const port = db.port ?? (db.type === 'mysql' ? 3306 : 5432);
-    const any: Peer = { kind: 'cidrs', cidrs: ['0.0.0.0/0'], except: [] };
-    out('admin', tcp(port), 'external database', [any]);
-    if (config.components.webmail === 'roundcube' && db.roundcube) out('webmail', tcp(port), 'external database (Roundcube)', [any]);
+    // ipBlocks may not match pods (Cilium): an in-cluster database needs a pod peer as well.
+    const any: Peer[] = [{ kind: 'cidrs', cidrs: ['0.0.0.0/0'], except: [] }, { kind: 'namespace' }];
+    out('admin', tcp(port), 'external database', any);
+    if (config.components.webmail === 'roundcube' && db.roundcube) out('webmail', tcp(port), 'external database (Roundcube)', any);
   }
   if (db.type === 'cnpg') {
     const dbPeer: Peer = { kind: 'pods', name: DB_POD, labels: { 'cnpg.io/cluster': `${config.instance}-db` } };
@@ -133,9 +136,9 @@ export function decideFlows(config: MailuConfig, exp: Exposure, components: Map<
     flows.push({ from: dbPeer, to: { kind: 'namespace', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } }, ports: dns, why: 'cluster DNS' });
   }
   if (config.redis.mode === 'external') {
-    const any: Peer = { kind: 'cidrs', cidrs: ['0.0.0.0/0'], except: [] };
-    out('admin', tcp(config.redis.port), 'external Redis', [any]);
-    out('antispam', tcp(config.redis.port), 'external Redis', [any]);
+    const any: Peer[] = [{ kind: 'cidrs', cidrs: ['0.0.0.0/0'], except: [] }, { kind: 'namespace' }];
+    out('admin', tcp(config.redis.port), 'external Redis', any);
+    out('antispam', tcp(config.redis.port), 'external Redis', any);
   }
 
   // Inbound from outside the namespace.
@@ -144,8 +147,14 @@ export function decideFlows(config: MailuConfig, exp: Exposure, components: Map<
     const traefik: Peer = { kind: 'namespace', namespace: config.exposure.mode === 'traefik' ? config.exposure.traefik.namespace : 'traefik' };
     flows.push({ from: traefik, to: comp('front'), ports: tcp(...mailPorts), why: 'mail routed by Traefik (PROXY v2)' });
   } else {
+    // The world, but not the cluster's own pod and service ranges: a pod connecting to front's
+    // public ports would arrive with an address inside SUBNET, which Mailu relays for.
     for (const src of internet) {
-      flows.push({ from: { ...src, except: [] } as Peer, to: comp('front'), ports: tcp(...mailPorts), why: 'public mail (and web) ports; client addresses preserved' });
+      flows.push({ from: src, to: comp('front'), ports: tcp(...mailPorts), why: 'public mail (and web) ports; client addresses preserved; cluster ranges excluded (they are inside SUBNET)' });
+    }
+    // A load balancer that sends PROXY may itself sit in a cluster range: admit exactly it.
+    if (exp.proxyTrustedCidrs.length > 0) {
+      flows.push({ from: { kind: 'cidrs', cidrs: exp.proxyTrustedCidrs, except: [] }, to: comp('front'), ports: tcp(...mailPorts), why: 'the PROXY-sending load balancer' });
     }
   }
   if (config.web.kind !== 'none') {

@@ -62,10 +62,25 @@ export function sortIps(addrs: Iterable<string>): string[] {
 }
 
 /** The resolver's and the cluster DNS's ClusterIPs: configured, or conventional addresses of serviceCidr. */
-export function clusterAddresses(config: { cluster: { serviceCidr: string; dnsServiceIp?: string | undefined; resolverServiceIp?: string | undefined } }): { resolver: string; clusterDns: string } {
+export function clusterAddresses(config: {
+  instance: string;
+  cluster: { serviceCidr: string; dnsServiceIp?: string | undefined; resolverServiceIp?: string | undefined };
+}): { resolver: string; clusterDns: string } {
   const c = config.cluster;
   return {
-    resolver: c.resolverServiceIp ?? nthAddress(c.serviceCidr, 53),
+    resolver: c.resolverServiceIp ?? nthAddress(c.serviceCidr, resolverOffset(config.instance)),
     clusterDns: c.dnsServiceIp ?? nthAddress(c.serviceCidr, 10),
   };
+}
+
+/**
+ * Default position of an instance's resolver in the service range: 53 for the default instance,
+ * otherwise one derived from the name (64..191), so instances sharing a cluster get different
+ * ClusterIPs. All stay in the low band Kubernetes keeps for manually chosen addresses.
+ */
+export function resolverOffset(instance: string): number {
+  if (instance === 'mailu') return 53;
+  let h = 2166136261;
+  for (const ch of instance) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+  return 64 + (h % 128);
 }

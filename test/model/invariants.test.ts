@@ -102,3 +102,54 @@ describe('library context', () => {
     assert.deepEqual(front.spec.template.metadata.annotations, ctx.podAnnotations);
   });
 });
+
+describe('review fixes', () => {
+  type O = { kind: string; metadata: { name: string; labels?: Record<string, string> }; spec?: any };
+  const objs = (c: MailuConfigInput) => synthesize(c).objects as O[];
+
+  test('front\'s public ports admit the world but not the cluster\'s pod and service ranges', () => {
+    const pol = objs(exampleConfig).find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'mailu-front')!;
+    const world = pol.spec.ingress.filter((r: any) => r.from.some((p: any) => p.ipBlock?.cidr === '0.0.0.0/0'));
+    assert.ok(world.length > 0);
+    for (const r of world) {
+      assert.deepEqual(r.from[0].ipBlock.except, ['10.42.0.0/16', '10.43.0.0/16']);
+      assert.ok(r.ports.some((p: any) => p.port === 25));
+    }
+  });
+
+  test('a PROXY-sending load balancer is admitted by its own CIDRs', () => {
+    const pol = objs(cfg({ exposure: { mode: 'loadBalancer', loadBalancer: { proxyProtocol: { trustedCidrs: ['10.42.250.0/24'] } } } })).find(
+      (o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'mailu-front',
+    )!;
+    assert.ok(pol.spec.ingress.some((r: any) => r.from.some((p: any) => p.ipBlock?.cidr === '10.42.250.0/24')));
+  });
+
+  test('shared RWX storage still never runs two writers: Recreate for every component with data', () => {
+    for (const d of objs(cfg({ storage: { mode: 'shared' } })).filter((o) => o.kind === 'Deployment')) {
+      const hasData = (d.spec.template.spec.volumes ?? []).some((v: any) => v.persistentVolumeClaim);
+      if (hasData) assert.equal(d.spec.strategy.type, 'Recreate', d.metadata.name);
+    }
+  });
+
+  test('instances get different default resolver addresses; the namespace carries no instance label', () => {
+    const ip = (instance: string) => buildModel(parseConfig(cfg({ instance }))).resolverIp;
+    assert.equal(ip('mailu'), '10.43.0.53');
+    assert.notEqual(ip('second'), ip('mailu'));
+    assert.notEqual(ip('second'), ip('third'));
+    const ns = objs(cfg({ instance: 'second' })).find((o) => o.kind === 'Namespace')!;
+    assert.equal(ns.metadata.labels!['app.kubernetes.io/instance'], undefined);
+  });
+
+  test('an external database or Redis may also be a pod in the cluster (CIDR rules do not cover pods everywhere)', () => {
+    const pol = objs(cfg({ database: { type: 'postgresql', host: 'pg.db.svc.cluster.local', secret: { name: 'db' } } })).find(
+      (o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'mailu-admin',
+    )!;
+    const rules = pol.spec.egress.filter((r: any) => r.ports.some((p: any) => p.port === 5432));
+    assert.ok(rules.some((r: any) => r.to.some((p: any) => p.namespaceSelector && Object.keys(p.namespaceSelector).length === 0)));
+  });
+
+  test('Traefik mode warns that its mail entry points must not admit cluster pods', () => {
+    const { warnings } = parseConfigWithWarnings(cfg({ exposure: { mode: 'traefik', traefik: { trustedProxyCidrs: ['10.42.0.0/24'] } } }));
+    assert.ok(warnings.some((w) => /may relay/.test(w) && /except 10\.42\.0\.0\/16/.test(w)));
+  });
+});
