@@ -11,7 +11,7 @@ import type { ComponentModel } from '../model/components.js';
 import { quantityToBytes } from '../model/env.js';
 import { webHostnames } from '../model/exposure.js';
 import { buildModel, type MailuModel } from '../model/index.js';
-import { instanceLabels, objectLabels, selectorLabels } from '../model/labels.js';
+import { instanceLabels, MANAGED_BY, objectLabels, selectorLabels } from '../model/labels.js';
 import { OPERATOR_POD } from '../model/flows.js';
 import { DEFAULT_RESOURCES } from '../model/resources.js';
 import { emit, type Manifest } from './api.js';
@@ -81,7 +81,7 @@ export class MailuChart extends Chart {
         // No instance label: several instances may share (and each emit) the namespace.
         labels: {
           'app.kubernetes.io/part-of': 'mailu',
-          'app.kubernetes.io/managed-by': 'mailu-k8s',
+          'app.kubernetes.io/managed-by': MANAGED_BY,
           'pod-security.kubernetes.io/enforce': psa,
           'pod-security.kubernetes.io/warn': 'baseline',
         },

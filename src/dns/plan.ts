@@ -5,7 +5,7 @@ import ipaddr from 'ipaddr.js';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import type { MailuConfig } from '../config/schema.js';
 import { decideEgress, type EgressIdentity } from '../model/egress.js';
-import { decideExposure } from '../model/exposure.js';
+import { decideExposure, frontAddressOwner } from '../model/exposure.js';
 import { isIpv6, sortIps } from '../model/net.js';
 import { MAIL_PORTS } from '../model/ports.js';
 import { buildSpf, SPF_MAX_BYTES, SPF_MAX_LOOKUPS } from './spf.js';
@@ -127,7 +127,16 @@ function planSpf(config: MailuConfig, egress: EgressIdentity, issues: ConfigIssu
   return { value: built.value, strings: built.strings, lookups: built.lookups, bytes: built.bytes, senderIps, includes, source: 'static' };
 }
 
+// Validation (checkDnsPlan) and rendering (planDns) ask for the same config's plan: compute once.
+const computed = new WeakMap<MailuConfig, Computed>();
+
 function compute(config: MailuConfig): Computed {
+  let c = computed.get(config);
+  if (!c) computed.set(config, (c = computeUncached(config)));
+  return c;
+}
+
+function computeUncached(config: MailuConfig): Computed {
   const issues: ConfigIssue[] = [];
   const warnings: string[] = [];
   const records: DnsRecord[] = [];
@@ -146,15 +155,15 @@ function compute(config: MailuConfig): Computed {
 
   // -- the primary hostname's addresses
   const frontAddresses = sortIps(dns.addresses);
-  const operatorA = dns.operator.enabled && config.exposure.mode === 'hostPort';
-  if (frontAddresses.length > 0) {
+  const owner = frontAddressOwner(config);
+  if (owner === 'static') {
     const v4 = frontAddresses.filter((a) => !isIpv6(a));
     const v6 = frontAddresses.filter((a) => isIpv6(a));
     if (v4.length > 0) add(primary, 'A', v4, 'static', `public IPv4 address of ${primary} (MX target, client and web host)`);
     if (v6.length > 0) add(primary, 'AAAA', v6, 'static', `public IPv6 address of ${primary} (MX target, client and web host)`);
-  } else if (operatorA) {
+  } else if (owner === 'operator') {
     add(primary, 'A', [], 'operator', `address of the node running front, kept current by the mailu-k8s operator`, dns.operator.ttl);
-  } else if (dns.externalDns.podSource) {
+  } else if (owner === 'podSource') {
     add(primary, 'A', [], 'operator', `address of the node running front, published by external-dns from the front pod (pod source)`);
   } else {
     add(primary, 'A', [], 'manual', `public address of ${primary}: publish it yourself (A, and AAAA if reachable over IPv6)`);
@@ -243,7 +252,7 @@ function compute(config: MailuConfig): Computed {
   const taken = new Set(records.filter((r) => r.type === 'CNAME').map((r) => r.name));
   for (const [i, host] of config.hostnames.entries()) {
     if (i === 0 || taken.has(host)) continue;
-    if (dns.operator.enabled && dns.operator.allHostnames && config.exposure.mode === 'hostPort') {
+    if (owner === 'operator' && dns.operator.allHostnames) {
       add(host, 'A', [], 'operator', `address of the node running front (dns.operator.allHostnames), kept current by the mailu-k8s operator`, dns.operator.ttl);
     } else {
       manual.push({

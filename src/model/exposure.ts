@@ -89,3 +89,15 @@ export function traefikMinor(t: { version: 2 | 3; minorVersion?: string | undefi
   const [minor = 0, patch = 0] = (t.minorVersion ?? (t.version === 2 ? '11' : '7')).split('.').map(Number);
   return { minor, patch };
 }
+
+/**
+ * Who publishes the primary hostname's A/AAAA record: the config (static `dns.addresses`), the
+ * DNS operator (hostPort: the address follows the front pod's node), external-dns's pod source,
+ * or the user by hand. The DNS plan and the operator both ask here.
+ */
+export function frontAddressOwner(config: MailuConfig): 'static' | 'operator' | 'podSource' | 'manual' {
+  if (config.dns.addresses.length > 0) return 'static';
+  if (config.dns.operator.enabled && config.exposure.mode === 'hostPort') return 'operator';
+  if (config.dns.externalDns.podSource) return 'podSource';
+  return 'manual';
+}

@@ -32,10 +32,6 @@ export function covers(outer: string, inner: string): boolean {
   return iIp.match(oIp, oLen);
 }
 
-export function overlaps(a: string, b: string): boolean {
-  return covers(a, b) || covers(b, a);
-}
-
 /** The n-th address of an IPv4 range (e.g. the cluster DNS is conventionally the 10th). */
 export function nthAddress(cidr: string, n: number): string {
   const [ip] = ipaddr.parseCIDR(cidr);
@@ -45,10 +41,6 @@ export function nthAddress(cidr: string, n: number): string {
   const out = [24, 16, 8, 0].map((s) => (v >>> s) & 255);
   v = 0;
   return out.join('.');
-}
-
-export function normaliseIp(addr: string): string {
-  return ipaddr.parse(addr).toNormalizedString() === addr ? addr : ipaddr.process(addr).toString();
 }
 
 /** Sort addresses: IPv4 before IPv6, numerically within a family. */

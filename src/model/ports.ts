@@ -37,12 +37,6 @@ export const DEFAULT_MAIL_PORTS: readonly number[] = [25, 465, 587, 993];
 /** HTTP ports of front. */
 export const HTTP_PORTS = { http: 80, https: 443 } as const;
 
-export function mailPort(port: number): MailPort {
-  const p = MAIL_PORTS.find((x) => x.port === port);
-  if (!p) throw new Error(`unknown mail port ${port}`);
-  return p;
-}
-
 /** Ports sorted in catalogue order, de-duplicated. */
 export function normalisePorts(ports: readonly number[]): MailPort[] {
   const set = new Set(ports);

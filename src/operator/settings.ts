@@ -2,6 +2,7 @@
 // desired-state function read only this, never the config itself.
 import type { MailuConfig } from '../config/schema.js';
 import { decideEgress } from '../model/egress.js';
+import { frontAddressOwner } from '../model/exposure.js';
 import { OPERATOR_POD } from '../model/flows.js';
 import { MANAGED_BY, objectLabels, selectorLabels } from '../model/labels.js';
 import { isIpv6 } from '../model/net.js';
@@ -74,7 +75,7 @@ export function settingsFromConfig(config: MailuConfig): OperatorSettings {
     ttl: op.ttl,
     onNoReadyPod: op.onNoReadyPod,
     annotationPrefix: config.dns.externalDns.annotationPrefix,
-    manageAddress: config.exposure.mode === 'hostPort' && config.dns.addresses.length === 0,
+    manageAddress: frontAddressOwner(config) === 'operator',
     spf,
     names: {
       address: `${config.instance}-front-address`,
