@@ -136,8 +136,13 @@ function isAjvValidationError(e: unknown): e is { errors: ErrorObject[] } {
   return typeof e === 'object' && e !== null && Array.isArray((e as { errors?: unknown }).errors);
 }
 
-/** Runs the class's validator with `data` as `this`, the way Model#validate does. */
+/**
+ * Runs the class's validator with `data` as `this`, the way Model#validate does. Older model
+ * packages (gateway-api 0.x, the last line for Node 20) find their schema id through the
+ * prototype, so `data` gets the class prototype; own fields, all the tracker looks at, are unchanged.
+ */
 function runModel(cls: ModelClass, data: unknown): ErrorObject[] {
+  if (isRecord(data) && Object.getPrototypeOf(data) === Object.prototype) Object.setPrototypeOf(data, cls.prototype);
   try {
     cls.prototype.validate.call(data);
     return [];
