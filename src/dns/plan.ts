@@ -5,7 +5,7 @@ import ipaddr from 'ipaddr.js';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import type { MailuConfig } from '../config/schema.js';
 import { decideEgress, type EgressIdentity } from '../model/egress.js';
-import { decideExposure, frontAddressOwner } from '../model/exposure.js';
+import { aliasHostnames, decideExposure, frontAddressOwner } from '../model/exposure.js';
 import { isIpv6, sortIps } from '../model/net.js';
 import { MAIL_PORTS } from '../model/ports.js';
 import { buildSpf, SPF_MAX_BYTES, SPF_MAX_LOOKUPS } from './spf.js';
@@ -224,7 +224,7 @@ function computeUncached(config: MailuConfig): Computed {
   }
 
   // -- client autoconfiguration hosts and the MTA-STS policy host: aliases of the primary hostname.
-  const aliasNames = [...(dns.mtaSts.enabled ? [`mta-sts.${domain}`] : []), `autoconfig.${domain}`, `autodiscover.${domain}`];
+  const aliasNames = aliasHostnames(config);
   const aliases = aliasNames.filter((n) => n !== primary && n !== domain);
   for (const name of aliases) {
     const what = name.startsWith('mta-sts.') ? 'serves the MTA-STS policy' : name.startsWith('autoconfig.') ? 'Thunderbird-style client autoconfiguration' : 'Outlook-style client autodiscovery';

@@ -3,7 +3,7 @@
 // this table, so a port or an address is written down once.
 import type { ComponentName, MailuConfig } from '../config/schema.js';
 import type { Exposure } from './exposure.js';
-import { HTTP_PORTS } from './ports.js';
+import { HTTP_PORTS, SIEVE_PORT } from './ports.js';
 
 export interface Port {
   name: string;
@@ -27,12 +27,17 @@ export interface ComponentModel {
 }
 
 /** Internal front listeners (never PROXY): LMTP proxy for smtp, webmail's IMAP/submission/sieve. */
-export const FRONT_INTERNAL_PORTS: Port[] = [
+const FRONT_INTERNAL_PORTS: Port[] = [
   { name: 'lmtp', port: 2525 },
   { name: 'internal-smtp', port: 10025 },
   { name: 'internal-imap', port: 10143 },
   { name: 'internal-sieve', port: 14190 },
 ];
+
+/** The internal listeners front really opens: Mailu opens 14190 only together with 4190. */
+export function frontInternalPorts(exp: Exposure): Port[] {
+  return FRONT_INTERNAL_PORTS.filter((p) => p.port !== 14190 || exp.listenPorts.includes(SIEVE_PORT));
+}
 
 const ADDRESS_ENV: Partial<Record<ComponentName, string>> = {
   front: 'FRONT_ADDRESS',
@@ -75,9 +80,10 @@ export function decideComponents(config: MailuConfig, exp: Exposure): Map<Compon
   const frontMail = exp.mailPorts.map((m) => p(m.name, m.port));
   // Internal clients (imap's sieve redirects, fetchmail) reach front:25 unless 25 expects PROXY.
   const port25 = exp.proxyPorts.includes(25) ? [] : [p('smtp', 25)];
+  const internal = frontInternalPorts(exp);
 
   const table: Record<ComponentName, { image: string; ports: Port[]; servicePorts?: Port[] }> = {
-    front: { image: mailu('nginx'), ports: [...frontMail, ...frontHttp, ...FRONT_INTERNAL_PORTS], servicePorts: [...port25, ...frontHttp.filter((x) => x.port === 80), ...FRONT_INTERNAL_PORTS] },
+    front: { image: mailu('nginx'), ports: [...frontMail, ...frontHttp, ...internal], servicePorts: [...port25, ...frontHttp.filter((x) => x.port === 80), ...internal] },
     admin: { image: mailu('admin'), ports: [p('http', 8080)] },
     smtp: { image: mailu('postfix'), ports: [p('smtp', 25), p('submission', 10025)] },
     imap: { image: mailu('dovecot'), ports: [p('imap', 143), p('pop3', 110), p('lmtp', 2525), p('sieve', 4190)] },

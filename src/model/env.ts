@@ -1,7 +1,9 @@
 // Mailu's environment, decided once. Non-secret settings go to one shared ConfigMap; secrets are
 // only ever references (secretKeyRef), so no secret value can appear in generated manifests.
+import { quantityToBytes } from '../config/quantity.js';
 import type { ComponentName, MailuConfig } from '../config/schema.js';
 import type { ComponentModel } from './components.js';
+import { outboundTlsLevel } from './env-policy.js';
 import { type Exposure, mailuPorts } from './exposure.js';
 import type { Trust } from './trust.js';
 
@@ -22,15 +24,8 @@ export interface EnvModel {
 /** Components that run a Mailu image reading the shared environment. */
 export const MAILU_IMAGES: readonly ComponentName[] = ['front', 'admin', 'smtp', 'imap', 'antispam', 'webmail', 'webdav', 'fetchmail', 'oletools'];
 
-const QUANTITY_FACTORS: Record<string, number> = {
-  '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4,
-};
-
-export function quantityToBytes(q: string): number {
-  const m = /^([0-9]+(?:\.[0-9]+)?)([kMGT]i?|)$/.exec(q);
-  if (!m) throw new Error(`cannot convert ${q} to bytes`);
-  return Math.round(Number(m[1]) * (QUANTITY_FACTORS[m[2]!] ?? NaN));
-}
+// Sizes are understood in one place, the config layer; re-exported for the chart's body limit.
+export { quantityToBytes };
 
 /** Mailu takes DMARC report addresses as local parts of DOMAIN; other domains cannot be expressed. */
 function localPartIn(addr: string | undefined, domain: string): string | undefined {
@@ -88,6 +83,8 @@ export function buildEnv(
     FULL_TEXT_SEARCH_ATTACHMENTS: bool(c.tika),
     DKIM_SELECTOR: config.dns.dkim.selector,
     FETCHMAIL_ENABLED: bool(c.fetchmail),
+    // Shared (not per-container) so that mailu.env may change it.
+    ...(c.fetchmail ? { FETCHMAIL_DELAY: '600' } : {}),
   };
   if (exp.tlsFlavor !== 'notls') {
     // The kubernetes.io/tls Secret is mounted whole (no subPath) so renewals reach front.
@@ -113,7 +110,11 @@ export function buildEnv(
     s.INITIAL_ADMIN_DOMAIN = config.domain;
     s.INITIAL_ADMIN_MODE = config.secrets.initialAdmin.mode;
   }
-  if (config.egress.mode === 'relay') s.RELAYHOST = `[${config.egress.host}]:${config.egress.port}`;
+  if (config.egress.mode === 'relay') {
+    s.RELAYHOST = `[${config.egress.host}]:${config.egress.port}`;
+    const tlsLevel = outboundTlsLevel(config);
+    if (tlsLevel) s.OUTBOUND_TLS_LEVEL = tlsLevel;
+  }
 
   const per: Partial<Record<ComponentName, EnvVar[]>> = {};
   const add = (n: ComponentName, v: EnvVar) => {
@@ -152,13 +153,12 @@ export function buildEnv(
     add('admin', { name: 'INITIAL_ADMIN_PW', secret: { name: config.secrets.initialAdmin.secret.name, key: config.secrets.initialAdmin.secret.key } });
   }
   if (config.secrets.apiToken) add('admin', { name: 'API_TOKEN', secret: config.secrets.apiToken });
-  if (config.egress.mode === 'relay') {
+  if (config.egress.mode === 'relay' && config.egress.secret) {
     add('smtp', { name: 'RELAYUSER', secret: { name: config.egress.secret.name, key: config.egress.secret.usernameKey } });
     add('smtp', { name: 'RELAYPASSWORD', secret: { name: config.egress.secret.name, key: config.egress.secret.passwordKey } });
   }
-  add('fetchmail', { name: 'FETCHMAIL_DELAY', value: '600' });
 
-  // User extras last: they may refine anything that is not reserved (checked in invariants.ts).
+  // User extras last: only tunables pass the policy (env-policy.ts, checked before this runs).
   Object.assign(s, config.mailu.env);
   const shared = Object.fromEntries(Object.entries(s).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return { shared, perComponent: per };

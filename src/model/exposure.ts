@@ -2,7 +2,7 @@
 // one carries PROXY protocol. Every consumer of ports (PORTS, PROXY_PROTOCOL, hostPorts, Services,
 // Traefik routes, NetworkPolicies, SRV records) reads the result of decideExposure().
 import type { MailuConfig } from '../config/schema.js';
-import { HTTP_PORTS, type MailPort, normalisePorts } from './ports.js';
+import { HTTP_PORTS, type MailPort, normalisePorts, SIEVE_PORT } from './ports.js';
 
 export type TlsFlavor = 'cert' | 'mail' | 'notls';
 
@@ -30,6 +30,13 @@ export interface Exposure {
   proxyTrustedCidrs: string[];
   /** front's Service / container port the HTTP ingress forwards to. */
   webBackendPort: number | undefined;
+  /**
+   * PORTS: every listener front must open. The public ports, plus 4190 whenever webmail runs:
+   * Mailu opens webmail's ManageSieve listener (14190) only inside its 4190 block, so without it
+   * filters and vacation replies in webmail are dead. Unpublished, 4190 stays unreachable from
+   * outside (no host/Service port, no NetworkPolicy admits it).
+   */
+  listenPorts: number[];
 }
 
 export function decideExposure(config: MailuConfig): Exposure {
@@ -58,6 +65,9 @@ export function decideExposure(config: MailuConfig): Exposure {
     if (tlsFlavor === 'cert') publicPorts.push({ port: HTTP_PORTS.https, name: 'https', proxy });
   }
 
+  const listen = new Set<number>(publicPorts.map((p) => p.port));
+  listen.add(HTTP_PORTS.http);
+  if (config.components.webmail !== 'none') listen.add(SIEVE_PORT);
   return {
     mode: exposure.mode,
     mailPorts,
@@ -67,21 +77,28 @@ export function decideExposure(config: MailuConfig): Exposure {
     proxyPorts: publicPorts.filter((p) => p.proxy).map((p) => p.port),
     proxyTrustedCidrs,
     webBackendPort: web.kind === 'none' ? undefined : HTTP_PORTS.http,
+    listenPorts: [...listen].sort((a, b) => a - b),
   };
 }
 
 /** PORTS for Mailu: the listeners front must open. Never empty. */
 export function mailuPorts(exp: Exposure): number[] {
-  const ports = new Set<number>(exp.mailPorts.map((p) => p.port));
-  ports.add(HTTP_PORTS.http);
-  if (exp.tlsFlavor === 'cert') ports.add(HTTP_PORTS.https);
-  return [...ports].sort((a, b) => a - b);
+  return exp.listenPorts;
 }
 
-/** Names the web front answers for: every hostname plus the client-autoconfiguration names. */
+/**
+ * Names that are aliases of the primary hostname: the MTA-STS policy host (only with MTA-STS on)
+ * and the client-autoconfiguration hosts. The DNS plan publishes exactly these; the certificate
+ * and the web routes cover exactly these, so no name is certified that DNS does not publish.
+ */
+export function aliasHostnames(config: MailuConfig): string[] {
+  const prefixes = [...(config.dns.mtaSts.enabled ? ['mta-sts'] : []), 'autoconfig', 'autodiscover'];
+  return prefixes.map((p) => `${p}.${config.domain}`);
+}
+
+/** Names the web front answers for: every hostname plus the alias names. */
 export function webHostnames(config: MailuConfig): string[] {
-  const extra = ['autoconfig', 'autodiscover', 'mta-sts'].map((p) => `${p}.${config.domain}`);
-  return [...new Set([...config.hostnames, ...extra])];
+  return [...new Set([...config.hostnames, ...aliasHostnames(config)])];
 }
 
 /** Traefik's minor[.patch] as configured, or the newest line of its major version. */

@@ -1,7 +1,7 @@
 // Mailu's internal call graph as data (who connects to whom, on which ports, and why). The chart
 // turns it into NetworkPolicies: a default-deny for the namespace plus exactly these allowances.
 import type { ComponentName, MailuConfig } from '../config/schema.js';
-import type { ComponentModel } from './components.js';
+import { type ComponentModel, frontInternalPorts } from './components.js';
 import type { Exposure } from './exposure.js';
 import { traefikContainerPort } from './ports.js';
 
@@ -32,6 +32,9 @@ const dns: PortRule[] = [
 ];
 
 export const OPERATOR_POD = 'dns-operator';
+/** cert-manager's HTTP-01 solver pods (labelled by cert-manager) and the port they answer on. */
+export const ACME_SOLVER: Peer = { kind: 'pods', name: 'acme-solver', labels: { 'acme.cert-manager.io/http01-solver': 'true' } };
+export const ACME_SOLVER_PORT = 8089;
 export const DB_POD = 'db';
 
 export function internetPeers(config: MailuConfig): Peer[] {
@@ -74,24 +77,22 @@ export function decideFlows(config: MailuConfig, exp: Exposure, components: Map<
   link('antispam', 'antivirus', tcp(3310), 'virus scanning');
   link('antispam', 'oletools', tcp(11343), 'macro scanning');
   link('admin', 'redis', tcp(6379), 'rate limits and sessions');
-  link('webmail', 'front', tcp(10143, 10025, 14190), 'webmail IMAP, submission and sieve');
+  link('webmail', 'front', tcp(...frontInternalPorts(exp).map((x) => x.port).filter((x) => x !== 2525)), 'webmail IMAP, submission and sieve');
+  // Admin sends welcome mail and announcements itself (Mailu's User.sendmail: LMTP to front:2525).
+  link('admin', 'front', tcp(2525), 'mail sent by admin itself (welcome, announcements) over LMTP');
   link('fetchmail', 'admin', tcp(8080), 'fetch account list');
   link('fetchmail', 'front', tcp(2525), 'delivery of fetched mail');
 
-  // Sieve redirects/vacation (imap) and fetchmail submit on port 25. With PROXY on 25 Mailu sends
-  // them to HOSTNAMES[0] instead, through the public path.
-  if (port25Proxied) {
-    // Mailu then submits via HOSTNAMES[0]:25: out through the load balancer (hairpin), or
-    // short-circuited inside the cluster to Traefik's pods or, for a LoadBalancer Service, to front.
+  // Sieve redirects/vacation (imap) and fetchmail submit on port 25. With PROXY on 25 (only
+  // possible in Traefik mode: invariants.ts refuses it for a load balancer) Mailu sends them to
+  // HOSTNAMES[0]:25 instead: out to the public address, or short-circuited inside the cluster to
+  // Traefik's pods, which add the PROXY header.
+  if (port25Proxied && config.exposure.mode === 'traefik') {
     for (const c of ['imap', 'fetchmail'] as const) {
       out(c, tcp(25), 'mail to the public MX (PROXY on 25: Mailu submits via HOSTNAMES[0])');
-      if (config.exposure.mode === 'traefik') {
-        out(c, tcp(traefikContainerPort(25)), 'mail to the public MX, short-circuited to Traefik inside the cluster', [
-          { kind: 'namespace', namespace: config.exposure.traefik.namespace },
-        ]);
-      } else {
-        link(c, 'front', tcp(25), 'mail to the public MX, short-circuited to front inside the cluster');
-      }
+      out(c, tcp(traefikContainerPort(25)), 'mail to the public MX, short-circuited to Traefik inside the cluster', [
+        { kind: 'namespace', namespace: config.cluster.traefikNamespace },
+      ]);
     }
   } else {
     link('imap', 'front', tcp(25), 'sieve redirect/vacation mail');
@@ -144,7 +145,7 @@ export function decideFlows(config: MailuConfig, exp: Exposure, components: Map<
   // Inbound from outside the namespace.
   const mailPorts = exp.publicPorts.map((p) => p.port);
   if (exp.mode === 'traefik') {
-    const traefik: Peer = { kind: 'namespace', namespace: config.exposure.mode === 'traefik' ? config.exposure.traefik.namespace : 'traefik' };
+    const traefik: Peer = { kind: 'namespace', namespace: config.cluster.traefikNamespace };
     flows.push({ from: traefik, to: comp('front'), ports: tcp(...mailPorts), why: 'mail routed by Traefik (PROXY v2)' });
   } else {
     // The world, but not the cluster's own pod and service ranges: a pod connecting to front's
@@ -158,8 +159,15 @@ export function decideFlows(config: MailuConfig, exp: Exposure, components: Map<
     }
   }
   if (config.web.kind !== 'none') {
-    const ns = config.web.namespace;
-    flows.push({ from: ns ? { kind: 'namespace', namespace: ns } : { kind: 'namespace' }, to: comp('front'), ports: tcp(80), why: 'HTTP from the ingress/gateway' });
+    // One setting says where Traefik runs, for web as for mail.
+    const ns = config.web.kind === 'traefik' ? config.cluster.traefikNamespace : config.web.namespace;
+    const proxy: Peer = ns ? { kind: 'namespace', namespace: ns } : { kind: 'namespace' };
+    flows.push({ from: proxy, to: comp('front'), ports: tcp(80), why: 'HTTP from the ingress/gateway' });
+    // cert-manager's HTTP-01 solver pods run in this namespace, behind the same ingress/gateway;
+    // under default-deny the challenge would never reach them and the certificate never issue.
+    if (config.tls.source === 'certManager') {
+      flows.push({ from: proxy, to: ACME_SOLVER, ports: tcp(ACME_SOLVER_PORT), why: 'ACME HTTP-01 challenges to cert-manager\'s solver' });
+    }
   }
 
   if (config.dns.operator.enabled) {

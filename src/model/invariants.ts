@@ -3,32 +3,12 @@
 // (exit 2) and warns (exit 0) on risky but legal choices.
 import type { ConfigIssue } from '../config/errors.js';
 import type { MailuConfig } from '../config/schema.js';
+import { envPolicyIssues } from './env-policy.js';
 import { decideExposure, type Exposure, traefikMinor } from './exposure.js';
 import { clusterAddresses, covers, isWide, isWorld, isIpv6 } from './net.js';
+import { platformWarnings } from './platform.js';
 import { MAIL_PORTS } from './ports.js';
 import { decideTrust, type Trust } from './trust.js';
-
-/** Env keys that decide trust or wiring: they come from typed config fields, never from mailu.env. */
-export const RESERVED_ENV: Record<string, string> = {
-  SUBNET: 'cluster.podCidr',
-  SUBNET6: 'cluster.podCidr6',
-  REAL_IP_FROM: 'exposure / web.realIpFrom',
-  REAL_IP_HEADER: 'web.realIpFrom',
-  PROXY_PROTOCOL: 'exposure.mode',
-  PORTS: 'exposure.ports',
-  TLS: 'tls',
-  TLS_FLAVOR: 'tls and web',
-  RELAYNETS: '(not supported: it relays without authentication)',
-  RELAYHOST: 'egress.mode: relay',
-  SECRET_KEY: 'secrets.secretKey',
-  DOMAIN: 'domain',
-  HOSTNAMES: 'hostnames',
-  DB_FLAVOR: 'database',
-  DB_PW: 'database.secret',
-  INITIAL_ADMIN_PW: 'secrets.initialAdmin',
-  API_TOKEN: 'secrets.apiToken',
-  RELAYPASSWORD: 'egress.secret',
-};
 
 export interface CheckResult {
   errors: ConfigIssue[];
@@ -58,11 +38,8 @@ export function checkConfig(config: MailuConfig): CheckResult {
     });
   }
 
-  // -- mailu.env must not override decisions made from typed fields
-  for (const key of Object.keys(config.mailu.env)) {
-    const owner = RESERVED_ENV[key] ?? (key.endsWith('_ADDRESS') ? 'components (service discovery)' : undefined);
-    if (owner) err(`mailu.env.${key}`, `is set by mailu-k8s from ${owner}; configure it there`);
-  }
+  // -- mailu.env must not override decisions made from typed fields, nor switch off a protection
+  errors.push(...envPolicyIssues(config.mailu.env));
 
   // -- exposure
   const ports = x.ports;
@@ -92,20 +69,32 @@ export function checkConfig(config: MailuConfig): CheckResult {
     }
     if (config.web.kind === 'none') warnings.push('exposure.mode traefik with web.kind none: the web UI is not exposed; set web.kind (e.g. traefik)');
     warnings.push(
-      `exposure.mode traefik: Traefik passes each client's address on, so a pod connecting to Traefik's mail entry points arrives inside SUBNET and may relay; restrict those entry points to the outside (a NetworkPolicy in namespace ${x.traefik.namespace} admitting them from 0.0.0.0/0 except ${config.cluster.podCidr} and from namespace ${config.namespace})`,
+      `exposure.mode traefik: Traefik passes each client's address on, so a pod connecting to Traefik's mail entry points arrives inside SUBNET and may relay; restrict those entry points to the outside (a NetworkPolicy in namespace ${config.cluster.traefikNamespace} admitting them from 0.0.0.0/0 except ${config.cluster.podCidr} and from namespace ${config.namespace})`,
     );
   }
   if (x.mode === 'loadBalancer' && x.loadBalancer.proxyProtocol && ports.includes(25)) {
-    warnings.push(
-      'exposure.loadBalancer.proxyProtocol with port 25: Mailu submits sieve redirects and fetched mail to HOSTNAMES[0]:25; inside the cluster kube-proxy short-circuits the load balancer address to front without a PROXY header unless the load balancer reports ipMode: Proxy. Check that path after deploying',
+    err(
+      'exposure.loadBalancer.proxyProtocol',
+      'cannot carry port 25: with PROXY on 25 Mailu sends its own mail (sieve redirects and vacation replies, fetched mail) to HOSTNAMES[0]:25; inside the cluster that reaches front without a PROXY header (dropped: lost mail), or hairpins through the load balancer with a node address (relay refused). Remove 25 from exposure.ports for this load balancer, or use exposure.mode traefik (Traefik adds PROXY for in-cluster senders too), hostPort, or a load balancer without proxyProtocol (externalTrafficPolicy: Local keeps client addresses)',
     );
   }
   if (x.mode === 'hostPort' && x.hostPort.daemonSet && Object.keys(x.hostPort.nodeSelector).length === 0) {
     warnings.push('exposure.hostPort.daemonSet without nodeSelector: front binds mail ports on every node');
   }
 
+  // -- web behind a proxy: without its addresses admin sees the proxy's pod for every client
+  const w = config.web;
+  if (w.kind !== 'none' && w.realIpFrom.length === 0) {
+    warnings.push(
+      `web.realIpFrom is empty with web.kind ${w.kind}: Mailu sees the ${w.kind === 'gatewayApi' ? 'gateway' : 'ingress controller'}'s pod address for every web client, so login rate limits hit all users at once and logs show no client; set web.realIpFrom to the addresses its pods connect from (e.g. ${config.cluster.podCidr}, or a narrower pod range) and make sure it forwards X-Forwarded-For`,
+    );
+  }
+
   // -- egress
   const e = config.egress;
+  if (e.mode === 'relay' && e.port === 465) {
+    err('egress.port', '465 needs TLS from the first byte (wrapper mode), which Mailu\'s postfix does not configure for a relay; use the relay\'s STARTTLS submission port 587 (TLS is then required when credentials are set)');
+  }
   if (e.mode === 'ciliumGateway') {
     if (e.egressIP && e.interface) err('egress.interface', 'set egressIP or interface, not both (Cilium ignores a policy with both)');
     if (e.egressIP && isIpv6(e.egressIP)) err('egress.egressIP', 'must be IPv4 (the gateway SNATs IPv4)');
@@ -155,6 +144,8 @@ export function checkConfig(config: MailuConfig): CheckResult {
   if (config.redis.mode === 'external' && config.redis.port !== 6379) {
     warnings.push('redis.port: Mailu components get REDIS_ADDRESS as host:port; check your Mailu version honours a non-default port');
   }
+
+  warnings.push(...platformWarnings(config));
 
   // -- the decisions themselves must hold the invariants
   if (errors.length === 0) {

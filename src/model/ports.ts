@@ -34,6 +34,9 @@ export const MAIL_PORT_NUMBERS = MAIL_PORTS.map((p) => p.port) as readonly numbe
 /** Default public ports: inbound MX, implicit-TLS submission, STARTTLS submission and IMAPS. */
 export const DEFAULT_MAIL_PORTS: readonly number[] = [25, 465, 587, 993];
 
+/** ManageSieve: Mailu ties webmail's internal sieve listener (14190) to it. */
+export const SIEVE_PORT = 4190;
+
 /** HTTP ports of front. */
 export const HTTP_PORTS = { http: 80, https: 443 } as const;
 

@@ -17,7 +17,7 @@ interface BadCase {
   todo?: string;
 }
 
-const lb = (loadBalancer: Record<string, unknown>) => cfg({ exposure: { mode: 'loadBalancer', loadBalancer } });
+const lb = (loadBalancer: Record<string, unknown>, ports?: number[]) => cfg({ exposure: { mode: 'loadBalancer', ...(ports ? { ports } : {}), loadBalancer } });
 const traefik = (t: Record<string, unknown>) => cfg({ exposure: { mode: 'traefik', traefik: { trustedProxyCidrs: ['10.42.3.0/24'], ...t } } });
 
 export const BAD: BadCase[] = [
@@ -49,10 +49,10 @@ export const BAD: BadCase[] = [
   { name: '0.0.0.0/0 trusted as Traefik', config: traefik({ trustedProxyCidrs: ['0.0.0.0/0'] }), path: 'exposure.traefik.trustedProxyCidrs[0]', message: /trusts every address/ },
   { name: '0.0.0.0/0 exempt from rate limits', config: cfg({ mailu: { rateLimits: { exemption: ['0.0.0.0/0'] } } }), path: 'mailu.rateLimits.exemption[0]', message: /trusts every address/ },
   { name: 'externalTrafficPolicy Cluster', config: lb({ externalTrafficPolicy: 'Cluster' }), path: 'exposure.loadBalancer.externalTrafficPolicy', message: /SNAT.*SUBNET.*open relay/ },
-  { name: 'mailu.env overriding SUBNET', config: cfg({ mailu: { env: { SUBNET: '0.0.0.0/0' } } }), path: 'mailu.env.SUBNET', message: /set by mailu-k8s from cluster\.podCidr/ },
+  { name: 'mailu.env overriding SUBNET', config: cfg({ mailu: { env: { SUBNET: '0.0.0.0/0' } } }), path: 'mailu.env.SUBNET', message: /set by mailu-k8s; configure cluster\.podCidr instead/ },
   { name: 'mailu.env overriding PROXY_PROTOCOL', config: cfg({ mailu: { env: { PROXY_PROTOCOL: 'mail' } } }), path: 'mailu.env.PROXY_PROTOCOL', message: /set by mailu-k8s/ },
   { name: 'mailu.env overriding REAL_IP_FROM', config: cfg({ mailu: { env: { REAL_IP_FROM: '0.0.0.0/0' } } }), path: 'mailu.env.REAL_IP_FROM', message: /set by mailu-k8s/ },
-  { name: 'mailu.env setting RELAYNETS', config: cfg({ mailu: { env: { RELAYNETS: '0.0.0.0/0' } } }), path: 'mailu.env.RELAYNETS', message: /not supported/ },
+  { name: 'mailu.env setting RELAYNETS', config: cfg({ mailu: { env: { RELAYNETS: '0.0.0.0/0' } } }), path: 'mailu.env.RELAYNETS', message: /^is refused: relays mail without authentication for whole networks, which is not supported/ },
   { name: 'mailu.env overriding an address', config: cfg({ mailu: { env: { ADMIN_ADDRESS: 'evil.example.net' } } }), path: 'mailu.env.ADMIN_ADDRESS', message: /service discovery/ },
   { name: 'mailu.env overriding PORTS', config: cfg({ mailu: { env: { PORTS: '' } } }), path: 'mailu.env.PORTS', message: /exposure\.ports/ },
   {
@@ -118,7 +118,9 @@ describe('bad configs are refused with the field path and the reason', () => {
 
   it('says which required fields are missing', () => {
     const issues = issuesOf(() => parseConfig({ domain: 'example.com' }));
-    for (const p of ['hostnames', 'cluster', 'tls']) assert.ok(issues.some((i) => i.path === p && i.message === 'is required'), p);
+    for (const p of ['hostnames', 'tls']) assert.ok(issues.some((i) => i.path === p && i.message === 'is required'), p);
+    // Without a distribution that knows it, the pod CIDR is the one cluster fact nobody can guess.
+    assert.ok(issues.some((i) => i.path === 'cluster.podCidr' && /^is required: .*cluster\.distribution: k3s/.test(i.message)), JSON.stringify(issues));
   });
 
   it('YAML: syntax errors and duplicate keys are config errors', () => {
@@ -133,7 +135,7 @@ describe('risky but legal configs only warn', () => {
   it('trusted ranges wider than /16 (or /48)', () => {
     const w = warn(cfg({ web: { kind: 'ingress', className: 'nginx', realIpFrom: ['10.0.0.0/8'] } }));
     assert.ok(w.some((x) => x.startsWith('web.realIpFrom[0]:') && /10\.0\.0\.0\/8/.test(x) && /wide/.test(x)), w.join('\n'));
-    const w6 = warn(lb({ proxyProtocol: { trustedCidrs: ['2001:db8::/32'] } }));
+    const w6 = warn(lb({ proxyProtocol: { trustedCidrs: ['2001:db8::/32'] } }, [465, 993]));
     assert.ok(w6.some((x) => x.startsWith('exposure.loadBalancer.proxyProtocol.trustedCidrs[0]:')), w6.join('\n'));
     const wt = warn(traefik({ trustedProxyCidrs: ['10.42.0.0/15'] }));
     assert.ok(wt.some((x) => x.startsWith('exposure.traefik.trustedProxyCidrs[0]:')), wt.join('\n'));

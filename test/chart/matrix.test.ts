@@ -9,6 +9,7 @@ import {
   MAILU_LABEL_KEYS,
   assertValid,
   cfg,
+  frontListensOn,
   mailuCalls,
   mayConnect,
   needsShell,
@@ -69,6 +70,12 @@ function checkAddresses(r: Rendered): void {
     const offered = svc.spec.ports.map((p) => p.port);
     const needed = [...want.ports, ...(key === 'FRONT_ADDRESS' && !numList(env.PROXY_PROTOCOL).includes(25) ? [25] : [])];
     for (const p of needed) assert.ok(offered.includes(p), `${name} offers ${p} (for ${key})`);
+    if (key === 'FRONT_ADDRESS') {
+      // Every front Service port must be a port Mailu's front really opens (no dead 14190).
+      const listens = frontListensOn(env);
+      for (const p of offered) assert.ok(listens.includes(p), `${name}:${p} is a port front listens on with PORTS=${env.PORTS}`);
+      if (env.WEBMAIL !== 'none') assert.ok(offered.includes(14190), `${name} offers 14190 (webmail's sieve)`);
+    }
     assert.equal(svc.spec.selector['app.kubernetes.io/component'], want.component, `${key} selects ${want.component}`);
     const containerPorts = (r.container(want.component).ports ?? []).map((p) => p.containerPort);
     for (const p of svc.spec.ports) assert.ok(containerPorts.includes(p.targetPort), `${name}:${p.port} → a port ${want.component} listens on`);
@@ -239,9 +246,9 @@ describe('chart wiring details', () => {
   });
 
   it('mailu.env extras reach the shared environment', () => {
-    const r = render(cfg({ mailu: { env: { ANTIVIRUS_ACTION: 'reject', WEBMAIL_THEME: 'dark' } } }));
+    const r = render(cfg({ mailu: { env: { ANTIVIRUS_ACTION: 'reject', WELCOME_SUBJECT: 'Hello' } } }));
     assert.equal(r.env().ANTIVIRUS_ACTION, 'reject');
-    assert.equal(r.env().WEBMAIL_THEME, 'dark');
+    assert.equal(r.env().WELCOME_SUBJECT, 'Hello');
   });
 
   it('message size limit is given to Mailu in bytes', () => {

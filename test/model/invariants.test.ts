@@ -71,11 +71,12 @@ describe('mail to the public MX when port 25 speaks PROXY', () => {
       assert.ok(!m.flows.some((f) => f.from.kind === 'component' && f.from.component === c && f.to.kind === 'component' && f.to.component === 'front' && f.ports.some((p) => p.port === 25)));
     }
   });
-  test('LoadBalancer with PROXY: a warning about the in-cluster short-circuit, and front:25 allowed', () => {
-    const { warnings, config } = parseConfigWithWarnings(cfg({ exposure: { mode: 'loadBalancer', loadBalancer: { proxyProtocol: { trustedCidrs: ['10.0.0.0/24'] } } } }));
-    assert.ok(warnings.some((w) => /ipMode: Proxy/.test(w)));
-    const m = buildModel(config);
-    assert.ok(m.flows.some((f) => f.from.kind === 'component' && f.from.component === 'imap' && f.to.kind === 'component' && f.to.component === 'front' && f.ports.some((p) => p.port === 25)));
+  test('LoadBalancer with PROXY on 25 is refused (Mailu\'s own mail to HOSTNAMES[0]:25 would arrive without PROXY); without 25 it is fine', () => {
+    const lb = (ports?: number[]) => cfg({ exposure: { mode: 'loadBalancer', ...(ports ? { ports } : {}), loadBalancer: { proxyProtocol: { trustedCidrs: ['10.0.0.0/24'] } } } });
+    assert.throws(() => parseConfig(lb()), (e: unknown) => e instanceof ConfigError && e.issues.some((i) => i.path === 'exposure.loadBalancer.proxyProtocol' && /port 25.*HOSTNAMES\[0\]:25/s.test(i.message)));
+    const m = buildModel(parseConfig(lb([465, 587, 993])));
+    assert.ok(!m.env.shared.PROXY_PROTOCOL!.split(',').includes('25'));
+    assert.ok(m.flows.some((f) => f.from.kind === 'component' && f.from.component === 'imap' && f.to.kind === 'component' && f.to.component === 'front' && f.ports.some((p) => p.port === 25)), 'imap submits to front:25 directly');
   });
 });
 
@@ -118,7 +119,7 @@ describe('review fixes', () => {
   });
 
   test('a PROXY-sending load balancer is admitted by its own CIDRs', () => {
-    const pol = objs(cfg({ exposure: { mode: 'loadBalancer', loadBalancer: { proxyProtocol: { trustedCidrs: ['10.42.250.0/24'] } } } })).find(
+    const pol = objs(cfg({ exposure: { mode: 'loadBalancer', ports: [465, 587, 993], loadBalancer: { proxyProtocol: { trustedCidrs: ['10.42.250.0/24'] } } } })).find(
       (o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'mailu-front',
     )!;
     assert.ok(pol.spec.ingress.some((r: any) => r.from.some((p: any) => p.ipBlock?.cidr === '10.42.250.0/24')));
@@ -136,7 +137,7 @@ describe('review fixes', () => {
     assert.equal(ip('mailu'), '10.43.0.53');
     assert.notEqual(ip('second'), ip('mailu'));
     assert.notEqual(ip('second'), ip('third'));
-    const ns = objs(cfg({ instance: 'second' })).find((o) => o.kind === 'Namespace')!;
+    const ns = objs(cfg({ instance: 'second', manageNamespace: true })).find((o) => o.kind === 'Namespace')!;
     assert.equal(ns.metadata.labels!['app.kubernetes.io/instance'], undefined);
   });
 

@@ -11,7 +11,7 @@ export const EXPOSURES: Record<string, Section<'exposure'>> = {
   hostPort: { mode: 'hostPort' },
   'hostPort daemonSet': { mode: 'hostPort', hostPort: { daemonSet: true, nodeSelector: { 'mail.example.com/front': 'true' } } },
   loadBalancer: { mode: 'loadBalancer' },
-  'loadBalancer PROXY': { mode: 'loadBalancer', loadBalancer: { proxyProtocol: { trustedCidrs: LB_PROXY_CIDRS } } },
+  'loadBalancer PROXY': { mode: 'loadBalancer', ports: [465, 587, 993], loadBalancer: { proxyProtocol: { trustedCidrs: LB_PROXY_CIDRS } } },
   'traefik v2.11': { mode: 'traefik', traefik: { version: 2, minorVersion: '11', trustedProxyCidrs: TRAEFIK_PROXY_CIDRS } },
   'traefik v3.5.1': { mode: 'traefik', traefik: { version: 3, minorVersion: '5.1', trustedProxyCidrs: TRAEFIK_PROXY_CIDRS } },
   'traefik v3.5.2': {

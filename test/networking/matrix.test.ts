@@ -81,7 +81,9 @@ describe('networking matrix: exposure × web × egress', () => {
 
       // -- PORTS: explicit, never empty, the mail ports plus front's HTTP listeners
       assert.ok(env.PORTS, 'PORTS is set');
-      assert.deepEqual(sorted(numList(env.PORTS)), sorted([...mailPorts, 80, ...(flavor === 'cert' ? [443] : [])]));
+      // ... and 4190 whenever webmail runs: Mailu opens webmail's sieve listener (14190) only with it.
+      const sieve = mailPorts.includes(4190) || env.WEBMAIL === 'none' ? [] : [4190];
+      assert.deepEqual(sorted(numList(env.PORTS)), sorted([...mailPorts, 80, ...(flavor === 'cert' ? [443] : []), ...sieve]));
 
       // -- the public paths, read from the objects
       const { hostPorts, external, tcpRoutes } = publicPaths(r);

@@ -147,8 +147,8 @@ describe('NetworkPolicies of a full deployment', () => {
 });
 
 describe('NetworkPolicies across configurations', () => {
-  it('with PROXY on 25, sieve/fetchmail mail goes out through the public MX instead of front:25', () => {
-    const r = render(cfg({ components: FULL, exposure: { mode: 'loadBalancer', loadBalancer: { proxyProtocol: { trustedCidrs: ['10.0.5.0/24'] } } } }));
+  it('with PROXY on 25 (Traefik), sieve/fetchmail mail goes out through the public MX instead of front:25', () => {
+    const r = render(cfg({ components: FULL, web: { kind: 'traefik' }, exposure: { mode: 'traefik', traefik: { trustedProxyCidrs: ['10.42.7.0/24'] } } }));
     assert.ok(numList(r.env().PROXY_PROTOCOL).includes(25));
     const policies = r.policies();
     for (const c of mailuCalls(r.components(), { port25Proxied: true })) {
@@ -156,6 +156,7 @@ describe('NetworkPolicies across configurations', () => {
     }
     assert.equal(egressAllows(policies, r.pod('imap'), INTERNET, 25), true);
     assert.equal(egressAllows(policies, r.pod('fetchmail'), INTERNET, 25), true);
+    assert.equal(egressAllows(policies, r.pod('imap'), podIn('traefik', {}), 8025), true, 'short-circuited to Traefik\'s pods');
     // front's ClusterIP Service no longer offers 25: every connection there would need a PROXY header.
     assert.ok(!r.service(`${r.instance}-front`).spec?.ports?.some((p) => p.port === 25));
   });

@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Ingress } from 'kubernetes-types/networking/v1.js';
+import { parseConfig } from '../../src/config/load.js';
+import { planDns } from '../../src/dns/plan.js';
 import { cfg, numList, render, type Manifest, type Rendered } from '../support/chart-helpers.js';
 
 interface Certificate extends Manifest {
@@ -70,7 +72,9 @@ describe('TLS_FLAVOR', () => {
       assert.equal(env.TLS_FLAVOR, 'notls');
       assert.equal(env.TLS_CERT_FILENAME, undefined);
       assert.equal(env.TLS_KEYPAIR_FILENAME, undefined);
-      assert.deepEqual(numList(env.PORTS), [25, 80]);
+      // 4190 only for webmail's internal sieve listener (never published: no TLS, it carries passwords)
+      assert.deepEqual(numList(env.PORTS), env.WEBMAIL === 'none' ? [25, 80] : [25, 80, 4190]);
+      assert.ok(!(r.container('front').ports ?? []).some((p) => p.containerPort === 4190), '4190 is not a published container port');
       assert.equal(r.all('Certificate').length, 0);
       assert.ok(!(r.podSpec('front').volumes ?? []).some((v) => v.secret), 'no certificate volume');
       const ing = r.find('Ingress', `${r.instance}-web`) as unknown as Ingress | undefined;
@@ -82,17 +86,32 @@ describe('TLS_FLAVOR', () => {
 });
 
 describe('certificate', () => {
-  it('covers every hostname plus autoconfig., autodiscover. and mta-sts. of the domain', () => {
+  it('covers every hostname plus autoconfig., autodiscover. (and mta-sts. with MTA-STS on) of the domain', () => {
     const r = render(cfg({ hostnames: ['mail.example.com', 'smtp.example.com', 'mx.example.org'] }));
     const certs = r.all('Certificate') as Certificate[];
     assert.equal(certs.length, 1);
     const c = certs[0]!;
-    for (const n of ['mail.example.com', 'smtp.example.com', 'mx.example.org', 'autoconfig.example.com', 'autodiscover.example.com', 'mta-sts.example.com']) {
+    for (const n of ['mail.example.com', 'smtp.example.com', 'mx.example.org', 'autoconfig.example.com', 'autodiscover.example.com']) {
       assert.ok(c.spec.dnsNames.includes(n), `dnsNames has ${n}`);
     }
+    assert.ok(!c.spec.dnsNames.includes('mta-sts.example.com'), 'no mta-sts name while MTA-STS is off (the plan does not publish it)');
     assert.equal(new Set(c.spec.dnsNames).size, c.spec.dnsNames.length, 'no duplicates');
     assert.equal(c.spec.dnsNames[0], 'mail.example.com', 'the primary hostname first');
     assert.deepEqual(c.spec.issuerRef, { name: 'letsencrypt', kind: 'ClusterIssuer', group: 'cert-manager.io' });
+  });
+
+  it('lists only names the DNS plan publishes (or that are the configured hostnames), MTA-STS on or off', () => {
+    for (const enabled of [false, true]) {
+      const config = cfg({ hostnames: ['mail.example.com', 'smtp.example.com'], dns: { addresses: ['203.0.113.10'], mtaSts: { enabled } } });
+      const names = (render(config).all('Certificate')[0] as Certificate).spec.dnsNames;
+      const plan = planDns(parseConfig(config));
+      const published = new Set(plan.records.filter((x) => ['A', 'AAAA', 'CNAME'].includes(x.type)).map((x) => x.name));
+      for (const n of names) {
+        assert.ok(published.has(n) || (config.hostnames as string[]).includes(n), `${n} (MTA-STS ${enabled}) is published by the plan or is a configured hostname`);
+      }
+      assert.equal(names.includes('mta-sts.example.com'), enabled);
+      for (const alias of ['autoconfig.example.com', 'autodiscover.example.com']) assert.ok(published.has(alias) && names.includes(alias), alias);
+    }
   });
 
   it('the web route answers for the same names', () => {

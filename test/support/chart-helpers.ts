@@ -145,10 +145,20 @@ export function serviceNameOf(fqdn: string, namespace: string, clusterDomain = '
 
 // ------------------------------------------------------------------ Mailu's call graph (reference §2.5)
 
+/**
+ * Ports Mailu's front opens, from its environment as its own templates read it: PORTS, plus the
+ * internal listeners, of which webmail's ManageSieve (14190) sits inside the 4190 block.
+ */
+export function frontListensOn(env: Record<string, string>): number[] {
+  const ports = numList(env.PORTS);
+  return [...ports, 2525, 10025, 10143, ...(ports.includes(4190) ? [14190] : [])];
+}
+
 /** Ports each *_ADDRESS consumer connects to (Mailu hardcodes them; the address carries no port). */
 export const ADDRESS_PORTS: Record<string, { component: string; ports: number[] }> = {
   ADMIN_ADDRESS: { component: 'admin', ports: [8080] },
-  FRONT_ADDRESS: { component: 'front', ports: [2525, 10025, 10143, 14190] },
+  // 14190 (webmail's sieve) only exists when PORTS holds 4190: see frontListensOn.
+  FRONT_ADDRESS: { component: 'front', ports: [2525, 10025, 10143] },
   SMTP_ADDRESS: { component: 'smtp', ports: [25, 10025] },
   IMAP_ADDRESS: { component: 'imap', ports: [143, 110, 4190, 2525] },
   ANTISPAM_ADDRESS: { component: 'antispam', ports: [11332, 11334] },
@@ -191,6 +201,7 @@ export function mailuCalls(components: readonly string[], opts: { port25Proxied:
   c('antispam', 'antivirus', 3310);
   c('antispam', 'oletools', 11343);
   c('admin', 'redis', 6379);
+  c('admin', 'front', 2525); // User.sendmail: welcome mail and announcements over LMTP
   c('webmail', 'front', 10143, 10025, 14190);
   c('fetchmail', 'admin', 8080);
   c('fetchmail', 'front', 2525);
