@@ -6,6 +6,7 @@ import { buildEnv, type EnvModel } from './env.js';
 import { decideExposure, type Exposure } from './exposure.js';
 import { decideFlows, type Flow } from './flows.js';
 import { clusterAddresses } from './net.js';
+import { decideTraefikGuard, type TraefikGuard } from './traefik-guard.js';
 import { decideTrust, type Trust } from './trust.js';
 
 export interface MailuModel {
@@ -22,6 +23,8 @@ export interface MailuModel {
   clusterDnsIp: string;
   /** Name of the kubernetes.io/tls Secret front mounts, if TLS is on. */
   tlsSecretName?: string;
+  /** The opt-in NetworkPolicy for Traefik's mail entry points (exposure.traefik.entryPointPolicy). */
+  traefikGuard?: TraefikGuard;
 }
 
 export function buildModel(config: MailuConfig): MailuModel {
@@ -32,6 +35,7 @@ export function buildModel(config: MailuConfig): MailuModel {
   const env = buildEnv(config, components, exposure, trust);
   const flows = decideFlows(config, exposure, components);
   const addrs = clusterAddresses(config);
+  const traefikGuard = decideTraefikGuard(config, exposure);
   const tls = config.tls;
   const tlsSecretName =
     tls.source === 'certManager' ? (tls.secretName ?? `${config.instance}-tls`) : tls.source === 'secret' ? tls.secretName : undefined;
@@ -46,7 +50,8 @@ export function buildModel(config: MailuConfig): MailuModel {
     resolverIp: addrs.resolver,
     clusterDnsIp: addrs.clusterDns,
     ...(tlsSecretName ? { tlsSecretName } : {}),
+    ...(traefikGuard ? { traefikGuard } : {}),
   };
 }
 
-export type { ComponentModel, EgressIdentity, EnvModel, Exposure, Flow, Trust };
+export type { ComponentModel, EgressIdentity, EnvModel, Exposure, Flow, TraefikGuard, Trust };

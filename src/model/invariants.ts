@@ -68,9 +68,11 @@ export function checkConfig(config: MailuConfig): CheckResult {
       err('exposure.traefik.minorVersion', 'the traefik.io/v1alpha1 resources mailu-k8s writes need Traefik 2.10 or later');
     }
     if (config.web.kind === 'none') warnings.push('exposure.mode traefik with web.kind none: the web UI is not exposed; set web.kind (e.g. traefik)');
-    warnings.push(
-      `exposure.mode traefik: Traefik passes each client's address on, so a pod connecting to Traefik's mail entry points arrives inside SUBNET and may relay; restrict those entry points to the outside (a NetworkPolicy in namespace ${config.cluster.traefikNamespace} admitting them from 0.0.0.0/0 except ${config.cluster.podCidr} and from namespace ${config.namespace})`,
-    );
+    if (!x.traefik.entryPointPolicy.enabled) {
+      warnings.push(
+        `exposure.mode traefik: Traefik passes each client's address on, so a pod connecting to Traefik's mail entry points arrives inside SUBNET and may relay; set exposure.traefik.entryPointPolicy.enabled: true to emit the NetworkPolicy in namespace ${config.cluster.traefikNamespace} that admits them only from outside the cluster and from namespace ${config.namespace} (applying it needs permission to write NetworkPolicies there)`,
+      );
+    }
   }
   if (x.mode === 'loadBalancer' && x.loadBalancer.proxyProtocol && ports.includes(25)) {
     err(

@@ -20,27 +20,30 @@ function localKey(p: Peer): string | undefined {
   return undefined;
 }
 
+/** A model peer as NetworkPolicy peers (pod/namespace selectors or ipBlocks). */
+export function policyPeers(instance: string, p: Peer): NetworkPolicyPeer[] {
+  switch (p.kind) {
+    case 'component':
+      return [{ podSelector: { matchLabels: selectorLabels(instance, p.component) } }];
+    case 'pods':
+      return [{ podSelector: { matchLabels: p.labels } }];
+    case 'namespace':
+      return [
+        {
+          namespaceSelector: p.namespace ? { matchLabels: { 'kubernetes.io/metadata.name': p.namespace } } : {},
+          ...(p.labels ? { podSelector: { matchLabels: p.labels } } : {}),
+        },
+      ];
+    case 'cidrs':
+      return p.cidrs.map((cidr) => ({ ipBlock: { cidr, ...(p.except.length > 0 ? { except: p.except } : {}) } }));
+  }
+}
+
 export class NetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: NetworkPoliciesProps) {
     super(scope, id);
     const { instance, namespace, flows } = props;
-    const toPeers = (p: Peer): NetworkPolicyPeer[] => {
-      switch (p.kind) {
-        case 'component':
-          return [{ podSelector: { matchLabels: selectorLabels(instance, p.component) } }];
-        case 'pods':
-          return [{ podSelector: { matchLabels: p.labels } }];
-        case 'namespace':
-          return [
-            {
-              namespaceSelector: p.namespace ? { matchLabels: { 'kubernetes.io/metadata.name': p.namespace } } : {},
-              ...(p.labels ? { podSelector: { matchLabels: p.labels } } : {}),
-            },
-          ];
-        case 'cidrs':
-          return p.cidrs.map((cidr) => ({ ipBlock: { cidr, ...(p.except.length > 0 ? { except: p.except } : {}) } }));
-      }
-    };
+    const toPeers = (p: Peer) => policyPeers(instance, p);
 
     emit<NetworkPolicy & Manifest>(this, {
       apiVersion: 'networking.k8s.io/v1',
