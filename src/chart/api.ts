@@ -15,3 +15,13 @@ export function emit<T extends Manifest>(scope: Construct, manifest: T, id?: str
   const { apiVersion, kind, metadata, ...rest } = manifest;
   return new ApiObject(scope, id ?? `${kind}-${metadata.name}`, { apiVersion, kind, metadata, ...rest });
 }
+
+/**
+ * On objects that hold data (claims, the database): GitOps tools neither prune them when they
+ * leave the output nor delete them with the application. `kubectl delete` ignores annotations;
+ * the README says what it removes.
+ */
+export const KEEP_DATA_ANNOTATIONS: Readonly<Record<string, string>> = {
+  'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
+  'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+};

@@ -2,7 +2,7 @@
 // credentials the model wires into DB_USER/DB_PW and ROUNDCUBE_DB_*.
 import { Construct } from 'constructs';
 import { objectLabels } from '../model/labels.js';
-import { emit } from './api.js';
+import { emit, KEEP_DATA_ANNOTATIONS } from './api.js';
 
 export interface CnpgDatabaseProps {
   instance: string;
@@ -21,7 +21,8 @@ export class CnpgDatabase extends Construct {
     emit(this, {
       apiVersion: 'postgresql.cnpg.io/v1',
       kind: 'Cluster',
-      metadata: { name: this.name, namespace: props.namespace, labels: objectLabels(props.instance, 'db') },
+      // Deleting the Cluster deletes its volumes (CNPG owns them): GitOps tools must never do it on their own.
+      metadata: { name: this.name, namespace: props.namespace, labels: objectLabels(props.instance, 'db'), annotations: KEEP_DATA_ANNOTATIONS },
       spec: {
         instances: props.instances,
         ...(props.imageName ? { imageName: props.imageName } : {}),

@@ -13,8 +13,9 @@ import { webHostnames } from '../model/exposure.js';
 import { buildModel, type MailuModel } from '../model/index.js';
 import { instanceLabels, MANAGED_BY, objectLabels, selectorLabels } from '../model/labels.js';
 import { OPERATOR_POD } from '../model/flows.js';
+import { traefikValuesDelivery } from '../model/platform.js';
 import { DEFAULT_RESOURCES } from '../model/resources.js';
-import { emit, type Manifest } from './api.js';
+import { emit, KEEP_DATA_ANNOTATIONS, type Manifest } from './api.js';
 import { Admin } from './components/admin.js';
 import { Antispam } from './components/antispam.js';
 import { Antivirus } from './components/antivirus.js';
@@ -33,7 +34,7 @@ import { CnpgDatabase } from './database.js';
 import { DnsOperator } from './operator.js';
 import { toYamlDocument } from './yaml-out.js';
 import { CiliumEgress } from './networking/egress.js';
-import { FrontPublicService, TraefikMailRoutes, traefikHelmValues } from './networking/exposure.js';
+import { FrontPublicService, TraefikMailRoutes, traefikHelmChartConfigFile, traefikHelmValues } from './networking/exposure.js';
 import { NetworkPolicies } from './networking/network-policies.js';
 import { WebRoute } from './networking/web.js';
 import { MailCertificate } from './tls.js';
@@ -50,6 +51,16 @@ export interface MailuChartProps {
 function ingressDefaults(config: MailuConfig): Record<string, string> {
   const mib = Math.ceil(quantityToBytes(config.mailu.messageSizeLimit) / 1024 ** 2) + 8;
   return { 'nginx.ingress.kubernetes.io/proxy-body-size': `${mib}m` };
+}
+
+/**
+ * Pod Security labels the namespace needs: front's host ports are allowed only at `privileged`;
+ * everything else fits `baseline`. Applied to the Namespace when mailu-k8s owns it, and the
+ * labels to set by hand otherwise.
+ */
+export function podSecurityLabels(model: MailuModel): Record<string, string> {
+  const enforce = model.exposure.mode === 'hostPort' ? 'privileged' : 'baseline';
+  return { 'pod-security.kubernetes.io/enforce': enforce, 'pod-security.kubernetes.io/warn': 'baseline' };
 }
 
 export class MailuChart extends Chart {
@@ -71,22 +82,19 @@ export class MailuChart extends Chart {
     const model = (this.model = buildModel(config));
     const { instance, namespace } = config;
 
-    // -- namespace: hostPort needs the privileged Pod Security level; everything else fits baseline.
-    const psa = model.exposure.mode === 'hostPort' ? 'privileged' : 'baseline';
-    emit<Namespace & Manifest>(this, {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: {
-        name: namespace,
-        // No instance label: several instances may share (and each emit) the namespace.
-        labels: {
-          'app.kubernetes.io/part-of': 'mailu',
-          'app.kubernetes.io/managed-by': MANAGED_BY,
-          'pod-security.kubernetes.io/enforce': psa,
-          'pod-security.kubernetes.io/warn': 'baseline',
+    // -- namespace: only when asked for. It holds the user's Secrets and every claim, so by default
+    // it is theirs and deleting the output leaves it (and them) alone.
+    if (config.manageNamespace) {
+      emit<Namespace & Manifest>(this, {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: namespace,
+          // No instance label: several instances may share (and each emit) the namespace.
+          labels: { 'app.kubernetes.io/part-of': 'mailu', 'app.kubernetes.io/managed-by': MANAGED_BY, ...podSecurityLabels(model) },
         },
-      },
-    });
+      });
+    }
 
     // -- shared environment and storage (the context every component construct receives)
     const ctx = buildChartContext(model);
@@ -101,7 +109,7 @@ export class MailuChart extends Chart {
       emit<PersistentVolumeClaim & Manifest>(this, {
         apiVersion: 'v1',
         kind: 'PersistentVolumeClaim',
-        metadata: { name: storage.sharedClaim, namespace, labels: instanceLabels(instance) },
+        metadata: { name: storage.sharedClaim, namespace, labels: instanceLabels(instance), annotations: KEEP_DATA_ANNOTATIONS },
         spec: {
           accessModes: ['ReadWriteMany'],
           ...(storage.storageClass !== undefined ? { storageClassName: storage.storageClass } : {}),
@@ -130,6 +138,7 @@ export class MailuChart extends Chart {
       clusterDnsIp: model.clusterDnsIp,
       clusterDomain: config.cluster.clusterDomain,
       allow: [config.cluster.podCidr, ...(config.cluster.podCidr6 ? [config.cluster.podCidr6] : [])],
+      replicas: config.resolver.replicas,
     });
     this.components.front = new Front(this, 'front', {
       ...base('front'),
@@ -184,7 +193,11 @@ export class MailuChart extends Chart {
     } else if (x.mode === 'traefik') {
       const svc = new FrontPublicService(this, 'front-public', { instance, namespace, exposure: model.exposure });
       new TraefikMailRoutes(this, 'traefik-mail', { instance, namespace, exposure: model.exposure, traefik: x.traefik, serviceName: svc.name });
-      this.extraFiles['traefik-values.yaml'] = traefikHelmValues(model.exposure, x.traefik);
+      if (traefikValuesDelivery(config) === 'helmChartConfig') {
+        this.extraFiles['traefik-helmchartconfig.yaml'] = traefikHelmChartConfigFile(model.exposure, x.traefik);
+      } else {
+        this.extraFiles['traefik-values.yaml'] = traefikHelmValues(model.exposure, x.traefik);
+      }
     }
     if (config.web.kind !== 'none') {
       new WebRoute(this, 'web', {

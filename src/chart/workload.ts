@@ -7,7 +7,7 @@ import type { DaemonSet, Deployment } from 'kubernetes-types/apps/v1.js';
 import type { ComponentModel } from '../model/components.js';
 import type { EnvVar } from '../model/env.js';
 import { objectLabels, selectorLabels } from '../model/labels.js';
-import { emit, type Manifest } from './api.js';
+import { emit, KEEP_DATA_ANNOTATIONS, type Manifest } from './api.js';
 import type { ChartContext } from './context.js';
 
 export interface DataMount {
@@ -40,9 +40,19 @@ export interface WorkloadProps {
   /** Container ports also bound on the node's address (hostPort exposure). */
   hostPorts?: number[];
   podAnnotations?: Record<string, string>;
+  /** Spread the replicas over nodes (preferred, so a single node still runs them all). */
+  spreadOverNodes?: boolean;
   /** Extra fields for the ClusterIP Service (e.g. a fixed clusterIP for the resolver). */
   service?: Partial<ServiceSpec>;
   terminationGracePeriodSeconds?: number;
+}
+
+/**
+ * A readiness probe from a health check: checked every 5 s and unready only after three misses in
+ * a row, so one slow answer never takes the pod out of its Service (or moves the MX record).
+ */
+export function readiness(probe: Probe): Probe {
+  return { ...probe, periodSeconds: 5, failureThreshold: 3 };
 }
 
 /** Shell-wrapped exec probe: Docker HEALTHCHECK-style commands need a shell for pipes and $(). */
@@ -82,7 +92,7 @@ export class MailuWorkload extends Construct {
         emit<PersistentVolumeClaim & Manifest>(this, {
           apiVersion: 'v1',
           kind: 'PersistentVolumeClaim',
-          metadata: { name: claimName, namespace: ctx.namespace, labels },
+          metadata: { name: claimName, namespace: ctx.namespace, labels, annotations: KEEP_DATA_ANNOTATIONS },
           spec: {
             accessModes: ['ReadWriteOnce'],
             ...(ctx.storage.storageClass !== undefined ? { storageClassName: ctx.storage.storageClass } : {}),
@@ -141,6 +151,14 @@ export class MailuWorkload extends Construct {
           }
         : {}),
       ...(props.nodeSelector && Object.keys(props.nodeSelector).length > 0 ? { nodeSelector: props.nodeSelector } : {}),
+      ...(props.spreadOverNodes
+        ? {
+            // ScheduleAnyway: a preference, so a single-node cluster still runs every replica.
+            topologySpreadConstraints: [
+              { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
+            ],
+          }
+        : {}),
       ...(props.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: props.terminationGracePeriodSeconds } : {}),
       containers: [container],
       ...(volumes.length > 0 ? { volumes } : {}),

@@ -6,12 +6,12 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { DEFAULT_MAIL_PORTS, MAIL_PORT_NUMBERS } from '../model/ports.js';
+import { cpuAmount, memorySize, messageSize, storageSize } from './quantity.js';
 
 // ---------------------------------------------------------------- primitives
 
 const HOSTNAME_RE = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
 const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const QUANTITY_RE = /^([0-9]+(\.[0-9]+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
 const LABEL_KEY_RE = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 const RATE_RE = /^[0-9]+\s*\/\s*(second|minute|hour|day)$/;
@@ -53,11 +53,6 @@ export const ipAddress = z.string().refine((s) => ipaddr.isValid(s) && !s.includ
   message: 'not an IP address',
 });
 
-export const quantity = z
-  .union([z.string(), z.number()])
-  .transform((v) => String(v))
-  .refine((s) => QUANTITY_RE.test(s), { message: 'not a Kubernetes quantity (e.g. 500m, 256Mi, 10Gi)' });
-
 const port = z.number().int().min(1).max(65535);
 const labelMap = z.record(
   z.string().regex(LABEL_KEY_RE, { message: 'not a valid label key' }),
@@ -81,8 +76,8 @@ const mailPort = z
 // ---------------------------------------------------------------- sections
 
 const resourceSpec = z.strictObject({
-  requests: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).optional(),
-  limits: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).optional(),
+  requests: z.strictObject({ cpu: cpuAmount.optional(), memory: memorySize.optional() }).optional(),
+  limits: z.strictObject({ cpu: cpuAmount.optional(), memory: memorySize.optional() }).optional(),
 });
 
 export const COMPONENTS = [
@@ -99,8 +94,8 @@ const mailuSection = z.strictObject({
   registry: z.string().min(1).default('ghcr.io/mailu'),
   imagePullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent'),
   logLevel: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL']).default('WARNING'),
-  /** Bytes, or a quantity such as 50Mi. */
-  messageSizeLimit: quantity.default('50Mi'),
+  /** A size with a unit, e.g. 50Mi (see quantity.ts for the spellings and the 1Mi..1Gi range). */
+  messageSizeLimit: messageSize.default('50Mi'),
   rateLimits: z
     .strictObject({
       authIp: rate.default('5/hour'),
@@ -118,16 +113,49 @@ const mailuSection = z.strictObject({
   env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'not an environment variable name' }), z.string()).default({}),
 });
 
-const clusterSection = z.strictObject({
-  podCidr: cidr4,
-  podCidr6: cidr6.optional(),
-  serviceCidr: cidr4.default('10.43.0.0/16'),
-  clusterDomain: hostname.or(z.literal('cluster.local')).default('cluster.local'),
-  /** ClusterIP of the cluster DNS (kube-dns/CoreDNS); default: the 10th address of serviceCidr. */
-  dnsServiceIp: ipAddress.optional(),
-  /** ClusterIP reserved for Mailu's validating resolver; default: the 53rd address of serviceCidr. */
-  resolverServiceIp: ipAddress.optional(),
-});
+/**
+ * What a distribution decides for the user when they leave it out. generic asks for the pod CIDR:
+ * SUBNET (who may relay) comes from it, and no guess is safe. k3s's defaults are documented
+ * (--cluster-cidr 10.42.0.0/16, --service-cidr 10.43.0.0/16, packaged Traefik in kube-system).
+ */
+const CLUSTER_PRESETS = {
+  generic: { podCidr: undefined, traefikNamespace: 'traefik' },
+  k3s: { podCidr: '10.42.0.0/16', traefikNamespace: 'kube-system' },
+} as const;
+
+const clusterSection = z
+  .strictObject({
+    /** Preset for the defaults below: `k3s` fills in k3s's pod range and Traefik's namespace. */
+    distribution: z.enum(['generic', 'k3s']).default('generic'),
+    /** Required unless the distribution knows it (k3s: 10.42.0.0/16). */
+    podCidr: cidr4.optional(),
+    podCidr6: cidr6.optional(),
+    serviceCidr: cidr4.default('10.43.0.0/16'),
+    clusterDomain: hostname.or(z.literal('cluster.local')).default('cluster.local'),
+    /** ClusterIP of the cluster DNS (kube-dns/CoreDNS); default: the 10th address of serviceCidr. */
+    dnsServiceIp: ipAddress.optional(),
+    /** ClusterIP reserved for Mailu's validating resolver; default: the 53rd address of serviceCidr. */
+    resolverServiceIp: ipAddress.optional(),
+    /** Namespace Traefik runs in, for mail routes and web alike (NetworkPolicies admit it). */
+    traefikNamespace: dnsLabel('namespace').optional(),
+  })
+  .transform((c, ctx) => {
+    const preset = CLUSTER_PRESETS[c.distribution];
+    const podCidr = c.podCidr ?? preset.podCidr;
+    if (podCidr === undefined) {
+      ctx.issues.push({
+        code: 'custom',
+        input: c.podCidr,
+        path: ['podCidr'],
+        message: 'is required: the pod CIDR (e.g. 10.42.0.0/16); on k3s set cluster.distribution: k3s to use its default',
+      });
+      return z.NEVER;
+    }
+    return { ...c, podCidr, traefikNamespace: c.traefikNamespace ?? preset.traefikNamespace };
+  });
+
+/** A key that moved: refused with a pointer to where it lives now. */
+const movedTo = (path: string) => z.never({ error: `moved to ${path}` }).optional();
 
 const componentsSection = z.strictObject({
   webmail: z.enum(['roundcube', 'snappymail', 'none']).default('roundcube'),
@@ -158,7 +186,7 @@ const databaseSection = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('cnpg'),
     instances: z.number().int().min(1).max(9).default(2),
-    storage: z.strictObject({ size: quantity.default('10Gi'), storageClass: z.string().optional() }).prefault({}),
+    storage: z.strictObject({ size: storageSize.default('10Gi'), storageClass: z.string().optional() }).prefault({}),
     imageName: z.string().optional(),
   }),
 ]);
@@ -192,15 +220,15 @@ const tlsSection = z.discriminatedUnion('source', [
 ]);
 
 const sizes = z.strictObject({
-  admin: quantity.default('2Gi'),
-  imap: quantity.default('50Gi'),
-  smtp: quantity.default('5Gi'),
-  antispam: quantity.default('2Gi'),
-  antivirus: quantity.default('2Gi'),
-  webmail: quantity.default('2Gi'),
-  webdav: quantity.default('2Gi'),
-  fetchmail: quantity.default('256Mi'),
-  redis: quantity.default('1Gi'),
+  admin: storageSize.default('2Gi'),
+  imap: storageSize.default('50Gi'),
+  smtp: storageSize.default('5Gi'),
+  antispam: storageSize.default('2Gi'),
+  antivirus: storageSize.default('2Gi'),
+  webmail: storageSize.default('2Gi'),
+  webdav: storageSize.default('2Gi'),
+  fetchmail: storageSize.default('256Mi'),
+  redis: storageSize.default('1Gi'),
 });
 
 const storageSection = z.strictObject({
@@ -208,7 +236,7 @@ const storageSection = z.strictObject({
   mode: z.enum(['perComponent', 'shared']).default('perComponent'),
   sizes: sizes.prefault({}),
   /** Size of the single ReadWriteMany claim in shared mode. */
-  sharedSize: quantity.default('100Gi'),
+  sharedSize: storageSize.default('100Gi'),
 });
 
 const resourcesSection = z.partialRecord(z.enum(COMPONENTS), resourceSpec).default({});
@@ -257,8 +285,7 @@ const exposureSection = z.discriminatedUnion('mode', [
       trustedProxyCidrs: z.array(cidr).min(1),
       /** When a load balancer in front of Traefik itself sends PROXY protocol: its addresses. */
       loadBalancerProxyCidrs: z.array(cidr).default([]),
-      /** Namespace Traefik runs in, for the NetworkPolicy that admits it. */
-      namespace: dnsLabel('namespace').default('traefik'),
+      namespace: movedTo('cluster.traefikNamespace (one setting for mail and web)'),
       replicas: z.number().int().min(1).max(10).default(1),
     }),
   }),
@@ -278,7 +305,7 @@ const webSection = z.discriminatedUnion('kind', [
     kind: z.literal('traefik'),
     entryPoints: z.array(z.string().min(1)).default(['websecure']),
     realIpFrom: z.array(cidr).default([]),
-    namespace: dnsLabel('namespace').default('traefik'),
+    namespace: movedTo('cluster.traefikNamespace (one setting for mail and web)'),
   }),
   z.strictObject({
     kind: z.literal('gatewayApi'),
@@ -385,10 +412,12 @@ export const configSchema = z.strictObject({
   domain: hostname,
   hostnames: z.array(hostname).min(1),
   namespace: dnsLabel('namespace').default('mailu'),
+  /** Emit the Namespace itself; deleting the output then deletes it with your Secrets and volumes. */
+  manageNamespace: z.boolean().default(false),
   postmaster: z.string().regex(/^[a-z0-9._+-]+$/i, { message: 'not a mailbox local part' }).default('postmaster'),
   timezone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, { message: 'not a tz database name like Europe/Berlin' }).default('Etc/UTC'),
   mailu: mailuSection.prefault({}),
-  cluster: clusterSection,
+  cluster: clusterSection.prefault({}),
   components: componentsSection.prefault({}),
   database: databaseSection.prefault({ type: 'sqlite' }),
   redis: redisSection.prefault({ mode: 'bundled' }),
@@ -400,6 +429,8 @@ export const configSchema = z.strictObject({
   web: webSection.prefault({ kind: 'none' }),
   egress: egressSection.prefault({ mode: 'nodeIps' }),
   dns: dnsSection.prefault({}),
+  /** The validating resolver every Mailu pod depends on: never fewer than two. */
+  resolver: z.strictObject({ replicas: z.number().int().min(2).max(9).default(2) }).prefault({}),
 });
 
 /** What users write (TypeScript users get completion and excess-property checks from this). */

@@ -262,9 +262,9 @@ describe('component details', () => {
     assert.equal(spec.strategy.type, 'RollingUpdate');
   });
 
-  it('namespace: privileged Pod Security only when front binds host ports', () => {
+  it('namespace (when managed): privileged Pod Security only when front binds host ports', () => {
     const psa = (rr: Rendered) => rr.get('Namespace', rr.namespace).metadata.labels?.['pod-security.kubernetes.io/enforce'];
-    assert.equal(psa(render(cfg())), 'privileged');
-    assert.equal(psa(render(cfg({ exposure: { mode: 'loadBalancer' } }))), 'baseline');
+    assert.equal(psa(render(cfg({ manageNamespace: true }))), 'privileged');
+    assert.equal(psa(render(cfg({ manageNamespace: true, exposure: { mode: 'loadBalancer' } }))), 'baseline');
   });
 });

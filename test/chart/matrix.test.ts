@@ -253,7 +253,7 @@ describe('chart wiring details', () => {
 
   it('message size limit is given to Mailu in bytes', () => {
     assert.equal(render(cfg({ mailu: { messageSizeLimit: '25Mi' } })).env().MESSAGE_SIZE_LIMIT, String(25 * 1024 * 1024));
-    assert.equal(render(cfg({ mailu: { messageSizeLimit: 10000000 } })).env().MESSAGE_SIZE_LIMIT, '10000000');
+    assert.equal(render(cfg({ mailu: { messageSizeLimit: '10MB' } })).env().MESSAGE_SIZE_LIMIT, '10000000');
   });
 
   it('a second instance in another namespace shares no object identity with the first', () => {

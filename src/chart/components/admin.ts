@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { MailuWorkload } from '../workload.js';
+import { MailuWorkload, readiness } from '../workload.js';
 import type { ComponentProps } from './base.js';
 
 export type AdminProps = ComponentProps;
@@ -19,7 +19,7 @@ export class Admin extends Construct {
       // Start-up runs DB migrations and waits for a DNSSEC-validating resolver: allow 5 minutes.
       startupProbe: { ...ping, failureThreshold: 30 },
       livenessProbe: { ...ping, failureThreshold: 3 },
-      readinessProbe: { ...ping, failureThreshold: 1 },
+      readinessProbe: readiness(ping),
     });
   }
 }

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { MailuWorkload } from '../workload.js';
+import { MailuWorkload, readiness } from '../workload.js';
 import type { ComponentProps } from './base.js';
 
 export type AntispamProps = ComponentProps;
@@ -16,7 +16,7 @@ export class Antispam extends Construct {
       // Rspamd waits for admin and compiles its rules first: Mailu allows 350 s; allow 360 s.
       startupProbe: { ...http, failureThreshold: 72 },
       livenessProbe: { ...http, periodSeconds: 10, failureThreshold: 3 },
-      readinessProbe: { ...http, periodSeconds: 10, failureThreshold: 1 },
+      readinessProbe: readiness(http),
     });
   }
 }

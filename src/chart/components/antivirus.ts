@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { MailuWorkload, shellProbe } from '../workload.js';
+import { MailuWorkload, readiness, shellProbe } from '../workload.js';
 import type { ComponentProps } from './base.js';
 
 export type AntivirusProps = ComponentProps;
@@ -17,7 +17,7 @@ export class Antivirus extends Construct {
       // The first start downloads the signature database (hundreds of MB): allow 10 minutes.
       startupProbe: { tcpSocket: { port: 3310 }, periodSeconds: 10, failureThreshold: 60 },
       livenessProbe: alive,
-      readinessProbe: { tcpSocket: { port: 3310 }, periodSeconds: 10, failureThreshold: 1 },
+      readinessProbe: readiness({ tcpSocket: { port: 3310 } }),
     });
   }
 }

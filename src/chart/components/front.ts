@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import type { ConfigMap, Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
 import { objectLabels } from '../../model/labels.js';
 import { emit, type Manifest } from '../api.js';
-import { MailuWorkload, shellProbe } from '../workload.js';
+import { MailuWorkload, readiness, shellProbe } from '../workload.js';
 import type { ComponentProps } from './base.js';
 
 export interface FrontProps extends ComponentProps {
@@ -56,7 +56,7 @@ export class Front extends Construct {
       extraMounts: mounts,
       startupProbe: { ...probe, periodSeconds: 5, failureThreshold: 24 },
       livenessProbe: probe,
-      readinessProbe: { ...probe, failureThreshold: 1 },
+      readinessProbe: readiness(probe),
     });
   }
 }

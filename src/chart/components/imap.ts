@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { MailuWorkload, shellProbe } from '../workload.js';
+import { MailuWorkload, readiness, shellProbe } from '../workload.js';
 import type { ComponentProps } from './base.js';
 
 export type ImapProps = ComponentProps;
@@ -18,7 +18,7 @@ export class Imap extends Construct {
       ],
       startupProbe: { ...probe, failureThreshold: 30 },
       livenessProbe: probe,
-      readinessProbe: { tcpSocket: { port: 143 }, periodSeconds: 10, failureThreshold: 1 },
+      readinessProbe: readiness({ tcpSocket: { port: 143 } }),
     });
   }
 }

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { MailuWorkload, shellProbe } from '../workload.js';
+import { MailuWorkload, readiness, shellProbe } from '../workload.js';
 import type { ComponentProps } from './base.js';
 
 export type OletoolsProps = ComponentProps;
@@ -14,7 +14,7 @@ export class Oletools extends Construct {
       ...props,
       startupProbe: { ...probe, failureThreshold: 12 },
       livenessProbe: probe,
-      readinessProbe: { ...probe, failureThreshold: 1 },
+      readinessProbe: readiness(probe),
     });
   }
 }

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { MailuWorkload, shellProbe } from '../workload.js';
+import { MailuWorkload, readiness, shellProbe } from '../workload.js';
 import type { ComponentProps } from './base.js';
 
 export type RedisProps = ComponentProps;
@@ -16,7 +16,7 @@ export class Redis extends Construct {
       args: ['redis-server', '--save', '300', '1', '--dir', '/data'],
       data: [{ subPath: 'redis', mountPath: '/data' }],
       livenessProbe: probe,
-      readinessProbe: { ...probe, failureThreshold: 1 },
+      readinessProbe: readiness(probe),
     });
   }
 }

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { MailuWorkload, shellProbe } from '../workload.js';
+import { MailuWorkload, readiness, shellProbe } from '../workload.js';
 import type { ComponentProps } from './base.js';
 
 export interface SmtpProps extends ComponentProps {
@@ -19,7 +19,7 @@ export class Smtp extends Construct {
       data: [{ subPath: 'queue', mountPath: '/queue' }],
       startupProbe: { ...probe, failureThreshold: 30 },
       livenessProbe: probe,
-      readinessProbe: { ...probe, failureThreshold: 1 },
+      readinessProbe: readiness(probe),
       // Give queued deliveries a chance to finish before the pod goes.
       terminationGracePeriodSeconds: 60,
     });

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { MailuWorkload } from '../workload.js';
+import { MailuWorkload, readiness } from '../workload.js';
 import type { ComponentProps } from './base.js';
 
 export type TikaProps = ComponentProps;
@@ -15,7 +15,7 @@ export class Tika extends Construct {
       sharedEnv: false,
       startupProbe: { ...http, failureThreshold: 30 },
       livenessProbe: http,
-      readinessProbe: { ...http, failureThreshold: 1 },
+      readinessProbe: readiness(http),
     });
   }
 }

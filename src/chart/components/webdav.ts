@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { MailuWorkload, shellProbe } from '../workload.js';
+import { MailuWorkload, readiness, shellProbe } from '../workload.js';
 import type { ComponentProps } from './base.js';
 
 export type WebdavProps = ComponentProps;
@@ -13,7 +13,7 @@ export class Webdav extends Construct {
       ...props,
       data: [{ subPath: 'dav', mountPath: '/data' }],
       livenessProbe: shellProbe('ps ax | grep -q "[/]radicale.conf"'),
-      readinessProbe: { tcpSocket: { port: 5232 }, periodSeconds: 10, failureThreshold: 1 },
+      readinessProbe: readiness({ tcpSocket: { port: 5232 } }),
     });
   }
 }

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { MailuWorkload, shellProbe } from '../workload.js';
+import { MailuWorkload, readiness, shellProbe } from '../workload.js';
 import type { ComponentProps } from './base.js';
 
 export type WebmailProps = ComponentProps;
@@ -16,7 +16,7 @@ export class Webmail extends Construct {
       data: [{ subPath: 'webmail', mountPath: '/data' }],
       startupProbe: { ...probe, failureThreshold: 30 },
       livenessProbe: probe,
-      readinessProbe: { ...probe, failureThreshold: 1 },
+      readinessProbe: readiness(probe),
     });
   }
 }
