@@ -1,7 +1,6 @@
 // Mailu's environment, decided once. Non-secret settings go to one shared ConfigMap; secrets are
 // only ever references (secretKeyRef), so no secret value can appear in generated manifests.
 import { quantityToBytes } from '../config/quantity.js';
-import { quantityToBytes } from '../config/quantity.js';
 import type { ComponentName, MailuConfig } from '../config/schema.js';
 import type { ComponentModel } from './components.js';
 import { outboundTlsLevel } from './env-policy.js';
