@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
-import { crdDir, crdsAvailable, formatPointer, strictify, validateAll, validateManifest } from '../support/schema.js';
+import { crdDir, formatPointer, strictify, validateAll, validateManifest } from '../support/schema.js';
 import { validCrdManifests, validManifests } from './fixtures.js';
 
 type Obj = Record<string, unknown>;
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function clone<T>(v: T): T {
   return structuredClone(v);
@@ -28,8 +33,6 @@ function assertError(errors: string[], path: string, pattern: RegExp): void {
   const hit = errors.find((e) => e.startsWith(`${path}: `) && pattern.test(e));
   assert.ok(hit, `expected an error at ${path} matching ${pattern}, got:\n  ${errors.join('\n  ') || '(none)'}`);
 }
-
-const skipCrds = crdsAvailable ? false : `CRD files not found in ${crdDir}: CRD-backed kinds cannot be validated here`;
 
 // Objects whose keys are data (maps): anything goes there, so they are not probed for strictness.
 const MAP_KEYS = new Set(['labels', 'annotations', 'matchLabels', 'data', 'stringData', 'nodeSelector', 'limits', 'requests', 'parameters', 'customResponseHeaders']);
@@ -277,7 +280,7 @@ describe('CloudNativePG Cluster (hand-written subset)', () => {
   });
 });
 
-describe('CRD-backed kinds (upstream CRDs, strict)', { skip: skipCrds }, () => {
+describe('CRD-backed kinds (upstream CRDs, strict)', () => {
   for (const traefik of [2, 3] as const) {
     for (const m of validCrdManifests) {
       it(`a valid ${String(m.kind)} passes (Traefik v${traefik} CRDs)`, () => {
@@ -372,10 +375,13 @@ describe('missing CRD files', () => {
     assert.match(errors[0] ?? '', /externaldns-dnsendpoints\.yaml not found in \/nonexistent-crd-dir/);
   });
 
-  it('exposes whether the CRDs are available', (t) => {
-    assert.equal(typeof crdsAvailable, 'boolean');
-    if (!crdsAvailable) t.skip(`CRD files not found in ${crdDir}`);
-    else assert.deepEqual(validateManifest(fixture('DNSEndpoint', validCrdManifests)), []);
+  it('by default reads the CRDs vendored in the repository, so a fresh clone validates them', () => {
+    assert.equal(relative(repoRoot, crdDir), join('test', 'fixtures', 'crds'));
+    for (const f of ['traefik-v2-crds.yaml', 'traefik-v3-crds.yaml', 'externaldns-dnsendpoints.yaml', 'cilium-egressgatewaypolicy-v2.yaml', 'README.md']) {
+      assert.ok(existsSync(join(crdDir, f)), f);
+    }
+    assert.deepEqual(validateManifest(fixture('DNSEndpoint', validCrdManifests)), []);
+    assert.deepEqual(validateManifest(fixture('DNSEndpoint', validCrdManifests), { crdDir }), []);
   });
 });
 

@@ -3,8 +3,8 @@
 // Core kinds, cert-manager Certificate and Gateway API HTTPRoute are checked with the
 // precompiled kubernetes-models validators (types, enums, required fields), made strict by
 // recording which fields the validator reads (read-tracker.ts): a field it never looks at is
-// unknown. Traefik, External-DNS and Cilium kinds are checked against the upstream CRDs in
-// ../shared/crds (relative to the repo root) with ajv and additionalProperties:false added;
+// unknown. Traefik, External-DNS and Cilium kinds are checked against the upstream CRDs vendored
+// in test/fixtures/crds (see the README there) with ajv and additionalProperties:false added;
 // CloudNativePG Cluster against a hand-written subset. On top of that come the API-server
 // rules the schemas leave out: names, label syntax, port ranges, namespace presence.
 import { existsSync, readFileSync } from 'node:fs';
@@ -50,8 +50,8 @@ export interface ValidateOptions {
 }
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** Where the upstream CRD files are expected: ../shared/crds relative to the repo root. */
-export const crdDir: string = resolve(repoRoot, '..', 'shared', 'crds');
+/** The vendored upstream CRD files (test/fixtures/crds), part of the repository. */
+export const crdDir: string = resolve(repoRoot, 'test', 'fixtures', 'crds');
 
 const CRD_FILES = {
   traefik2: 'traefik-v2-crds.yaml',
@@ -59,9 +59,6 @@ const CRD_FILES = {
   externalDns: 'externaldns-dnsendpoints.yaml',
   cilium: 'cilium-egressgatewaypolicy-v2.yaml',
 } as const;
-
-/** True when every CRD file is present; tests of CRD-backed kinds must skip visibly otherwise. */
-export const crdsAvailable: boolean = Object.values(CRD_FILES).every((f) => existsSync(join(crdDir, f)));
 
 // ---------------------------------------------------------------------------------------------
 // Issues and messages
@@ -492,7 +489,7 @@ function lookupKind(apiVersion: string, kind: string, opts: ValidateOptions): Lo
   const dir = opts.crdDir ?? crdDir;
   const path = join(dir, file);
   if (!existsSync(path)) {
-    return { error: `cannot validate ${apiVersion} ${kind}: CRD file ${file} not found in ${dir} (the CRDs are missing; tests of CRD kinds must skip)` };
+    return { error: `cannot validate ${apiVersion} ${kind}: CRD file ${file} not found in ${dir}` };
   }
   const slash = apiVersion.indexOf('/');
   const group = apiVersion.slice(0, slash);
