@@ -310,7 +310,7 @@ system.drop_privs_to = lambda username="mailu": record("socrate.drop_privs_to", 
 
 status = 0
 try:
-    sys.argv = [SPEC["script"]]
+    sys.argv = [SPEC["script"], *SPEC.get("argv", [])]
     runpy.run_path(SPEC["script"], run_name="__main__")
 except SystemExit as exc:
     status = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

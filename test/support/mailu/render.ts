@@ -23,6 +23,10 @@
 //         processes multiprocessing targets started (run in-process with every side effect stubbed)
 //         log       the script's stdout + stderr
 //         cleanup() removes dir (idempotent)
+//   renderTemplate(source, env, opts?)  one vendored Jinja template (fixture-relative path, e.g.
+//                              'webmails/roundcube/config/config.inc.php') rendered with socrate's
+//                              conf.jinja and the env, for components whose start-up script is not
+//                              vendored; the output is files['/rendered/<basename>'].
 //   A script that fails (exception, non-zero exit) rejects with its stderr.
 //
 // How the scripts run unchanged: see bootstrap.py next to this file (absolute paths mapped into the
@@ -36,6 +40,7 @@ import { fileURLToPath } from 'node:url';
 export const PYTHON = '/usr/bin/python3';
 export const MAILU_FIXTURE = fileURLToPath(new URL('../../fixtures/mailu-2024.06.57/', import.meta.url));
 const BOOTSTRAP = fileURLToPath(new URL('./bootstrap.py', import.meta.url));
+const RENDER_TEMPLATE = fileURLToPath(new URL('./render_template.py', import.meta.url));
 
 export interface RenderOptions {
   /** Extra files to place before the run, container path → content (e.g. /certs/tls.crt, /overrides/…). */
@@ -68,15 +73,16 @@ export const SANDBOX_PREFIXES = [
   '/conf', '/dovecot_conf', '/static', '/certs', '/overrides', '/etc/nginx', '/etc/dovecot', '/etc/postfix',
   '/etc/rspamd', '/etc/mta-sts-daemon.yml', '/etc/logrotate.d', '/etc/resolv.conf', '/var/run', '/run',
   '/queue', '/mail', '/dev/shm', '/root', '/var/lib/dovecot', '/var/lib/rspamd', '/tmp/podop.socket',
-  '/tmp/mta-sts.socket',
+  '/tmp/mta-sts.socket', '/template', '/rendered',
 ] as const;
 
 /** Directories every sandbox starts with (the image has them). */
-const BASE_DIRS = ['/etc/nginx', '/etc/dovecot', '/etc/postfix', '/etc/rspamd/local.d', '/etc/logrotate.d',
+const BASE_DIRS = ['/rendered', '/etc/nginx', '/etc/dovecot', '/etc/postfix', '/etc/rspamd/local.d', '/etc/logrotate.d',
   '/overrides', '/certs', '/queue/pid', '/dev/shm', '/root', '/run', '/var/run', '/static'];
 
 interface Layout {
   script: string;
+  argv?: string[];
   /** container dir → fixture files (relative to the fixture root) copied into it, as the Dockerfile does */
   copies: Record<string, string[]>;
 }
@@ -163,9 +169,10 @@ async function renderWith(layout: Layout, env: Record<string, string>, opts: Ren
         sandbox: dir,
         prefixes: SANDBOX_PREFIXES,
         hosts: opts.hosts ?? {},
-        script: join(MAILU_FIXTURE, layout.script),
+        script: layout.script.startsWith('/') ? layout.script : join(MAILU_FIXTURE, layout.script),
         socrate: join(MAILU_FIXTURE, 'core/base/libs/socrate'),
         record: join(meta, 'record.json'),
+        argv: layout.argv ?? [],
       };
       writeFileSync(join(meta, 'spec.json'), JSON.stringify(spec));
       const { code, log } = await runBootstrap(join(meta, 'spec.json'), env);
@@ -199,4 +206,10 @@ export function renderDovecot(env: Record<string, string>, opts: RenderOptions =
 }
 export function renderRspamd(env: Record<string, string>, opts: RenderOptions = {}): Promise<MailuRender> {
   return renderWith(LAYOUTS.rspamd(), env, opts);
+}
+
+export function renderTemplate(source: string, env: Record<string, string>, opts: RenderOptions = {}): Promise<MailuRender> {
+  const name = source.split('/').pop()!;
+  const layout: Layout = { script: RENDER_TEMPLATE, argv: [`/template/${name}`, `/rendered/${name}`], copies: { '/template': [source] } };
+  return renderWith(layout, env, opts);
 }
