@@ -1,8 +1,7 @@
 // `mailu-k8s dns plan`: print the DNS plan of a config (or of the embedded example).
-import { ConfigError } from '../config/errors.js';
 import { exampleConfig } from '../config/example.js';
 import { loadConfigFile, parseConfigWithWarnings } from '../config/load.js';
-import { checkDnsPlan, planDns } from '../dns/plan.js';
+import { planDns } from '../dns/plan.js';
 import { renderJson, renderTable, renderZone } from '../dns/render.js';
 
 export const DNS_PLAN_FORMATS = ['zone', 'json', 'table'] as const;
@@ -21,11 +20,9 @@ export async function runDnsPlan(opts: DnsPlanOptions): Promise<number> {
     return 2;
   }
   const { config, warnings } = opts.config ? loadConfigFile(opts.config) : parseConfigWithWarnings(exampleConfig);
-  // Config validation may already run this; repeating it keeps `dns plan` safe on its own.
-  const issues = checkDnsPlan(config);
-  if (issues.length > 0) throw new ConfigError(issues);
+  // Parsing validated the plan and collected its warnings: each is printed once.
   const plan = planDns(config);
-  for (const w of [...warnings, ...plan.warnings]) process.stderr.write(`warning: ${w}\n`);
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   const text = opts.format === 'json' ? renderJson(plan) : opts.format === 'table' ? renderTable(plan) : renderZone(plan);
   process.stdout.write(text);
   return 0;

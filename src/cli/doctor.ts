@@ -5,7 +5,7 @@ import net from 'node:net';
 import { ConfigError } from '../config/errors.js';
 import { exampleConfig } from '../config/example.js';
 import { loadConfigFile, parseConfigWithWarnings } from '../config/load.js';
-import { checkDnsPlan, planDns } from '../dns/plan.js';
+import { planDns } from '../dns/plan.js';
 import { decideEgress } from '../model/egress.js';
 import { renderJson, renderTable } from '../doctor/report.js';
 import { createNodeResolver, DoctorInputError, parseResolverSpec } from '../doctor/resolver.js';
@@ -65,9 +65,8 @@ export async function runDoctor(opts: DoctorOptions, io: DoctorIo = defaultIo())
       for (const v of values) if (!net.isIP(v)) throw new DoctorInputError(`${flag} "${v}" is not an IP address`);
     }
     smtp = opts.smtp !== undefined ? parseSmtpTarget(opts.smtp) : undefined;
+    // Parsing validates the DNS plan too (its errors are config errors).
     parsed = opts.config ? loadConfigFile(opts.config) : parseConfigWithWarnings(exampleConfig);
-    const issues = checkDnsPlan(parsed.config);
-    if (issues.length > 0) throw new ConfigError(issues);
   } catch (e) {
     if (e instanceof DoctorInputError || e instanceof ConfigError) return fail(2, e.message);
     throw e;
@@ -76,7 +75,7 @@ export async function runDoctor(opts: DoctorOptions, io: DoctorIo = defaultIo())
   const { config } = parsed;
   const plan = planDns(config);
   if (!opts.config) io.stderr.write(`note: no --config given, checking the embedded example config (${config.domain})\n`);
-  for (const w of [...parsed.warnings, ...plan.warnings]) io.stderr.write(`warning: ${w}\n`);
+  for (const w of parsed.warnings) io.stderr.write(`warning: ${w}\n`);
 
   const egress = decideEgress(config);
   const resolver = createNodeResolver({ servers, ...(timeoutMs !== undefined ? { timeoutMs } : {}), tries: 2 });

@@ -5,6 +5,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { checkDnsPlan } from '../dns/plan.js';
 import { checkConfig } from '../model/invariants.js';
+import { fittingSelectors, prefill } from './branches.js';
 import { ConfigError, type ConfigIssue, formatPath } from './errors.js';
 import { configSchema, type MailuConfig } from './schema.js';
 import { closest } from './suggest.js';
@@ -34,9 +35,14 @@ function parseUncached(raw: unknown): ParsedConfig {
   if (!res.success) throw new ConfigError(zodIssues(res.error, raw));
   const { errors, warnings } = checkConfig(res.data);
   // The DNS limits (SPF lookups and size) are part of validity: a record receivers reject is an error.
-  if (errors.length === 0) errors.push(...checkDnsPlan(res.data));
+  // Its warnings join the config's, so every command prints the same set, each once.
+  if (errors.length === 0) {
+    const dns = checkDnsPlan(res.data);
+    errors.push(...dns.issues);
+    warnings.push(...dns.warnings);
+  }
   if (errors.length > 0) throw new ConfigError(errors);
-  return { config: res.data, warnings };
+  return { config: res.data, warnings: [...new Set(warnings)] };
 }
 
 export function parseConfig(raw: unknown): MailuConfig {
@@ -101,6 +107,7 @@ function describe(issue: z.core.$ZodIssue, raw: unknown): string {
     const unionPath = at[at.length - 1] === disc ? at.slice(0, -1) : at;
     const choices = discriminatorValues(unionPath, raw, disc);
     const got = valueAt(raw, [...unionPath, disc]);
+    if (got === undefined) return missingSelector(unionPath, raw, choices);
     return `must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')} (got ${JSON.stringify(got)})`;
   }
   return issue.message;
@@ -119,15 +126,35 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
 // find the keys an object at that path may have: the candidates for "did you mean".
 type Def = { type: string; [k: string]: unknown };
 const defOf = (s: unknown): Def => (s as { _zod: { def: Def } })._zod.def;
+const WRAPPERS = ['optional', 'default', 'prefault', 'nullable', 'readonly', 'catch'];
+
+interface At {
+  /** The schema that decides the shape here (wrappers stripped; a union is not yet resolved). */
+  s: unknown;
+  /** The input at this point, as zod saw it (an inferred selector filled in). */
+  input: unknown;
+  /** The wrapper that infers this union's selector, if any (branches.ts). */
+  selector?: unknown;
+}
+
+function unwrapAt(schema: unknown, input: unknown): At {
+  let s = schema;
+  let selector: unknown;
+  for (;;) {
+    const d = defOf(s);
+    if (WRAPPERS.includes(d.type)) s = d.innerType;
+    else if (d.type === 'pipe' && defOf(d.in).type === 'transform') {
+      // A preprocessing step: our selector inference (the only preprocess in the schema).
+      selector = s;
+      input = prefill(s, input);
+      s = d.out;
+    } else if (d.type === 'pipe') s = d.in;
+    else return { s, input, selector };
+  }
+}
 
 function unwrap(s: unknown): unknown {
-  let cur = s;
-  for (;;) {
-    const d = defOf(cur);
-    if (['optional', 'default', 'prefault', 'nullable', 'readonly', 'catch'].includes(d.type)) cur = d.innerType;
-    else if (d.type === 'pipe') cur = d.in;
-    else return cur;
-  }
+  return unwrapAt(s, undefined).s;
 }
 
 function pickBranch(s: unknown, input: unknown): unknown {
@@ -147,45 +174,55 @@ function pickBranch(s: unknown, input: unknown): unknown {
   return unwrap(options[0]);
 }
 
-function schemaAt(path: readonly PropertyKey[], raw: unknown): unknown {
-  let s: unknown = unwrap(configSchema);
-  let input: unknown = raw;
+/** The schema and input at `path` (the union there, if any, not yet resolved to a branch). */
+function schemaAt(path: readonly PropertyKey[], raw: unknown): At | undefined {
+  let at = unwrapAt(configSchema, raw);
   for (const seg of path) {
-    s = pickBranch(unwrap(s), input);
-    const d = defOf(s);
-    if (d.type === 'object') s = (d.shape as Record<string, unknown>)[String(seg)];
-    else if (d.type === 'array') s = d.element;
-    else if (d.type === 'record') s = d.valueType;
-    else return undefined;
-    if (s === undefined) return undefined;
-    input = input && typeof input === 'object' ? (input as Record<PropertyKey, unknown>)[seg] : undefined;
+    const d = defOf(pickBranch(at.s, at.input));
+    let next: unknown;
+    if (d.type === 'object') next = (d.shape as Record<string, unknown>)[String(seg)];
+    else if (d.type === 'array') next = d.element;
+    else if (d.type === 'record') next = d.valueType;
+    if (next === undefined) return undefined;
+    const child = at.input && typeof at.input === 'object' ? (at.input as Record<PropertyKey, unknown>)[seg] : undefined;
+    at = unwrapAt(next, child);
   }
-  return pickBranch(unwrap(s), input);
+  return at;
 }
 
 function knownKeysAt(path: readonly PropertyKey[], raw: unknown): string[] {
-  const s = schemaAt(path, raw);
-  if (!s) return [];
-  const d = defOf(s);
-  return d.type === 'object' ? Object.keys(d.shape as object) : [];
+  const at = schemaAt(path, raw);
+  if (!at) return [];
+  const d = defOf(pickBranch(at.s, at.input));
+  if (d.type === 'object') return Object.keys(d.shape as object);
+  // A record keyed by an enum (resources.<component>): its values are the valid keys.
+  if (d.type === 'record') return discriminatorLiterals(d.keyType);
+  return [];
+}
+
+function discriminatorLiterals(s: unknown): string[] {
+  const lit = defOf(unwrap(s));
+  if (Array.isArray(lit.values)) return lit.values.map(String);
+  if (lit.entries) return Object.values(lit.entries as object).map(String);
+  return [];
 }
 
 function discriminatorValues(path: readonly PropertyKey[], raw: unknown, disc: string): string[] {
-  let s: unknown = unwrap(configSchema);
-  let input: unknown = raw;
-  for (const seg of path) {
-    s = pickBranch(unwrap(s), input);
-    const d = defOf(s);
-    s = d.type === 'object' ? (d.shape as Record<string, unknown>)[String(seg)] : undefined;
-    if (!s) return [];
-    input = input && typeof input === 'object' ? (input as Record<PropertyKey, unknown>)[seg] : undefined;
-  }
-  const d = defOf(unwrap(s));
+  const at = schemaAt(path, raw);
+  if (!at) return [];
+  const d = defOf(at.s);
   if (d.type !== 'union') return [];
-  return (d.options as unknown[]).flatMap((o) => {
-    const lit = defOf(unwrap((defOf(unwrap(o)).shape as Record<string, unknown>)[disc]));
-    if (Array.isArray(lit.values)) return lit.values.map(String);
-    if (lit.entries) return Object.values(lit.entries as object).map(String);
-    return [];
-  });
+  return (d.options as unknown[]).flatMap((o) => discriminatorLiterals((defOf(unwrap(o)).shape as Record<string, unknown>)[disc]));
+}
+
+/** Why a selector is missing: the values that fit the other keys given (all, when none narrow it). */
+function missingSelector(path: readonly PropertyKey[], raw: unknown, choices: string[]): string {
+  const at = schemaAt(path, raw);
+  const fits = at?.selector ? (fittingSelectors(at.selector, valueAt(raw, path)) ?? choices) : choices;
+  const q = (xs: string[]) => xs.map((c) => JSON.stringify(c));
+  if (fits.length > 0 && fits.length < choices.length) {
+    const either = q(fits);
+    return `is required: ${either.slice(0, -1).join(', ')} or ${either[either.length - 1]} (the keys given fit those)`;
+  }
+  return `is required: one of ${q(choices).join(', ')}`;
 }

@@ -320,6 +320,7 @@ function computeUncached(config: MailuConfig): Computed {
     mailPorts: exposure.mailPorts.map((p) => p.port),
     dkimSelector: dns.dkim.selector,
     spf,
+    ttl,
     records,
     manual,
     warnings,
@@ -331,8 +332,10 @@ function computeUncached(config: MailuConfig): Computed {
  * Errors that make the DNS plan unusable (SPF past RFC 7208's limits), each naming the config field
  * to change. Config validation calls this so `synth` and `dns plan` refuse such a config (exit 2).
  */
-export function checkDnsPlan(config: MailuConfig): ConfigIssue[] {
-  return compute(config).issues;
+/** The plan's errors (limits receivers enforce) and its warnings, for validation. */
+export function checkDnsPlan(config: MailuConfig): { issues: ConfigIssue[]; warnings: string[] } {
+  const { plan, issues } = compute(config);
+  return { issues, warnings: plan.warnings };
 }
 
 /** The DNS plan for a validated config. Throws ConfigError when checkDnsPlan finds errors. */

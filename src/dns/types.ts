@@ -62,6 +62,8 @@ export interface DnsPlan {
   mailPorts: number[];
   dkimSelector: string;
   spf: SpfPlan;
+  /** TTL of every record the plan publishes unless it says otherwise (dns.ttl). */
+  ttl: number;
   records: DnsRecord[];
   manual: ManualStep[];
   /** Problems that do not stop rendering (e.g. SPF left to the operator). */

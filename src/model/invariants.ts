@@ -105,13 +105,8 @@ export function checkConfig(config: MailuConfig): CheckResult {
         'egress.mode ciliumGateway with cluster.podCidr6: on Cilium < 1.18 IPv6 mail still leaves from the node\'s own IPv6 address; list those in egress.ipv6Addresses so SPF and PTR cover them',
       );
     }
-    if (e.publicIPs.length === 0 && !e.egressIP && !config.dns.operator.enabled) {
-      warnings.push('egress: the gateway\'s public IP is unknown (set egress.publicIPs or enable dns.operator); the SPF record cannot list it');
-    }
   }
-  if (e.mode === 'nodeIps' && e.addresses.length === 0 && !config.dns.operator.enabled) {
-    warnings.push('egress.addresses is empty and dns.operator is off: the SPF record cannot list the sending node IPs');
-  }
+  // (No sending address known: the DNS plan warns, naming the field to set.)
 
   // -- DNS
   const d = config.dns;

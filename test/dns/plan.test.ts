@@ -294,9 +294,9 @@ describe('SPF limits are errors naming the field', () => {
   const includes = (n: number) => Array.from({ length: n }, (_, i) => `spf${i}.example.net`);
 
   test('10 includes are fine, 11 are refused by checkDnsPlan and planDns', () => {
-    assert.deepEqual(checkDnsPlan(rawCfg({ dns: { spf: { include: includes(10) } } })), []);
+    assert.deepEqual(checkDnsPlan(rawCfg({ dns: { spf: { include: includes(10) } } })).issues, []);
     const bad = rawCfg({ dns: { spf: { include: includes(11) } } });
-    const issues = checkDnsPlan(bad);
+    const issues = checkDnsPlan(bad).issues;
     assert.equal(issues.length, 1);
     assert.equal(issues[0]!.path, 'dns.spf.include');
     assert.match(issues[0]!.message, /11 include: lookups/);
@@ -308,13 +308,13 @@ describe('SPF limits are errors naming the field', () => {
 
   test('relay includes count too, and the message says where they come from', () => {
     const relay = { mode: 'relay', host: 'smtp.relay.example.net', secret: { name: 'relay-auth' }, spfInclude: includes(3).map((d) => `r${d}`) };
-    const issues = checkDnsPlan(rawCfg({ egress: relay, dns: { spf: { include: includes(8) } } }));
+    const issues = checkDnsPlan(rawCfg({ egress: relay, dns: { spf: { include: includes(8) } } })).issues;
     assert.equal(issues[0]?.path, 'dns.spf.include');
     assert.match(issues[0]!.message, /3 from egress\.spfInclude, 8 from dns\.spf\.include/);
   });
 
   test('also with the operator owning SPF, the static includes are checked', () => {
-    const issues = checkDnsPlan(rawCfg({ egress: { mode: 'nodeIps', addresses: [] }, dns: { addresses: [], operator: { enabled: true }, spf: { include: includes(11) } } }));
+    const issues = checkDnsPlan(rawCfg({ egress: { mode: 'nodeIps', addresses: [] }, dns: { addresses: [], operator: { enabled: true }, spf: { include: includes(11) } } })).issues;
     assert.equal(issues[0]?.path, 'dns.spf.include');
   });
 
@@ -322,7 +322,7 @@ describe('SPF limits are errors naming the field', () => {
 
   test('a record over 450 bytes with its name is refused, naming the field that fills it', () => {
     const bad = rawCfg({ dns: { spf: { extraIps: ips(25) } } });
-    const issues = checkDnsPlan(bad);
+    const issues = checkDnsPlan(bad).issues;
     assert.equal(issues.length, 1);
     assert.equal(issues[0]!.path, 'dns.spf.extraIps');
     assert.match(issues[0]!.message, /bytes with its name, over the 450/);
@@ -340,7 +340,7 @@ describe('SPF limits are errors naming the field', () => {
   });
 
   test('many egress addresses: the error names egress.addresses', () => {
-    const issues = checkDnsPlan(rawCfg({ egress: { mode: 'nodeIps', addresses: ips(30) } }));
+    const issues = checkDnsPlan(rawCfg({ egress: { mode: 'nodeIps', addresses: ips(30) } })).issues;
     assert.equal(issues[0]?.path, 'egress.addresses');
   });
 });

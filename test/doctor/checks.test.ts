@@ -62,7 +62,7 @@ describe('fix builders', () => {
   });
 
   test('zone lines quote and split long TXT values', () => {
-    assert.equal(zoneLine('example.com', 'MX', '10 mail.example.com.'), 'example.com. 600 IN MX 10 mail.example.com.');
+    assert.equal(zoneLine('example.com', 'MX', '10 mail.example.com.', 600), 'example.com. 600 IN MX 10 mail.example.com.');
     const long = 'p='.padEnd(300, 'A');
     assert.equal(quoteTxt(long), `"${long.slice(0, 255)}" "${long.slice(255)}"`);
     assert.equal(quoteTxt('say "hi"'), '"say \\"hi\\""');

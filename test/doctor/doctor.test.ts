@@ -170,7 +170,7 @@ describe('PTR', () => {
     assert.equal(c.status, 'fail');
     assert.deepEqual(c.data, { ptr: [HOST], forwardConfirmed: false, matchesHelo: true });
     assert.match(c.detail, /not forward-confirmed \(mail\.example\.com → 203\.0\.113\.10\)/);
-    assert.match(c.fix?.[0] ?? '', /^publish: mail\.example\.com\. 300 IN A 198\.51\.100\.7 \(only if/);
+    assert.match(c.fix?.[0] ?? '', /^publish: mail\.example\.com\. 600 IN A 198\.51\.100\.7 \(only if/);
   });
 
   test('a forward-confirmed PTR naming another host fails the HELO match', async () => {
@@ -304,7 +304,7 @@ describe('MX and addresses', () => {
     const c = check(report, 'address');
     assert.equal(c.status, 'fail');
     assert.match(c.detail, /missing 203\.0\.113\.10; unexpected 192\.0\.2\.99/);
-    assert.ok(c.fix?.includes('publish: mail.example.com. 300 IN A 203.0.113.10'));
+    assert.ok(c.fix?.includes('publish: mail.example.com. 600 IN A 203.0.113.10'));
     const { report: r2 } = await runOn(z, { expectIps: ['192.0.2.99', FRONT6] });
     assert.equal(check(r2, 'address').status, 'pass');
   });

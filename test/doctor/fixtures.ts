@@ -53,6 +53,7 @@ export function goodPlan(over: Partial<DnsPlan> = {}): DnsPlan {
     hostnames: [HOST],
     frontAddresses: [FRONT4, FRONT6],
     mailPorts: [25, 465, 587, 993],
+    ttl: 600,
     dkimSelector: 'dkim',
     spf: { value: SPF, strings: [SPF], lookups: 0, bytes: SPF.length, senderIps: [FRONT4, FRONT6], includes: [], source: 'static' },
     records: [

@@ -3,7 +3,7 @@ import net from 'node:net';
 import type { DnsPlan } from '../../dns/types.js';
 import { canonicalIp } from '../resolver.js';
 import type { CheckResult, LiveDns } from '../types.js';
-import { describeMiss, lookupErrorFix, normName, result, zoneLine } from './common.js';
+import { describeMiss, lookupErrorFix, normName, result, ttlFor, zoneLine } from './common.js';
 
 export function checkAddresses(plan: DnsPlan, live: Pick<LiveDns, 'host'>, expected: string[]): CheckResult[] {
   const host = normName(plan.primaryHostname);
@@ -23,7 +23,7 @@ export function checkAddresses(plan: DnsPlan, live: Pick<LiveDns, 'host'>, expec
   const want6 = want.filter((ip) => net.isIPv6(ip));
   const found = [...live4, ...live6];
   const data = { live: found, expected: want };
-  const publishFor = (ips: string[]): string[] => ips.map((ip) => `publish: ${zoneLine(host, net.isIPv4(ip) ? 'A' : 'AAAA', ip, 300)}`);
+  const publishFor = (ips: string[]): string[] => ips.map((ip) => `publish: ${zoneLine(host, net.isIPv4(ip) ? 'A' : 'AAAA', ip, ttlFor(plan, host, net.isIPv4(ip) ? 'A' : 'AAAA'))}`);
 
   if (cname.kind === 'ok') {
     out.push(

@@ -3,8 +3,6 @@ import type { DnsPlan, DnsRecord, RecordType } from '../../dns/types.js';
 import type { Answer } from '../resolver.js';
 import type { CheckResult, CheckStatus } from '../types.js';
 
-export const DEFAULT_TTL = 600;
-
 /** Lower case, no trailing dot. */
 export function normName(name: string): string {
   return name.trim().toLowerCase().replace(/\.$/, '');
@@ -25,13 +23,21 @@ export function quoteTxt(value: string): string {
 }
 
 /** One zone-file line, e.g. `example.com. 600 IN MX 10 mail.example.com.`. */
-export function zoneLine(name: string, type: RecordType, value: string, ttl = DEFAULT_TTL): string {
+export function zoneLine(name: string, type: RecordType, value: string, ttl: number): string {
   return `${fqdn(name)} ${ttl} IN ${type} ${type === 'TXT' ? quoteTxt(value) : value}`;
 }
 
 export function planRecord(plan: DnsPlan, name: string, type: RecordType): DnsRecord | undefined {
   const n = normName(name);
   return plan.records.find((r) => r.type === type && normName(r.name) === n);
+}
+
+/**
+ * The TTL advice uses: the planned record's own (operator records are short-lived), else the
+ * plan's default, so the doctor never advises a TTL the plan does not use.
+ */
+export function ttlFor(plan: DnsPlan, name: string, type: RecordType): number {
+  return planRecord(plan, name, type)?.ttl ?? plan.ttl;
 }
 
 /** Zone lines for a planned record (empty when the plan leaves the value to the operator). */

@@ -3,7 +3,7 @@
 import { externalReportDomains as planReportDomains } from '../../dns/plan.js';
 import type { DnsPlan } from '../../dns/types.js';
 import type { CheckResult, LiveDns } from '../types.js';
-import { describeMiss, lookupErrorFix, normName, parseTags, planLines, planRecord, result, txtValues, zoneLine } from './common.js';
+import { describeMiss, lookupErrorFix, normName, parseTags, planLines, planRecord, result, txtValues, ttlFor, zoneLine } from './common.js';
 
 export interface ParsedDmarc {
   ok: boolean;
@@ -74,7 +74,7 @@ export function checkDmarc(plan: DnsPlan, live: Pick<LiveDns, 'dmarc'>): CheckRe
   const name = normName(live.dmarc.name);
   const title = 'DMARC policy';
   const planned = planLines(planRecord(plan, name, 'TXT'));
-  const publish = planned.length > 0 ? planned.map((l) => `publish: ${l}`) : [`publish: ${zoneLine(name, 'TXT', 'v=DMARC1; p=reject; adkim=s; aspf=s')}`];
+  const publish = planned.length > 0 ? planned.map((l) => `publish: ${l}`) : [`publish: ${zoneLine(name, 'TXT', 'v=DMARC1; p=reject; adkim=s; aspf=s', plan.ttl)}`];
   const answer = live.dmarc.txt;
   if (answer.kind === 'error') return [result('dmarc', 'DMARC', title, 'fail', describeMiss(name, 'TXT', answer), [lookupErrorFix(name)])];
   const records = dmarcRecords(answer);
@@ -109,7 +109,7 @@ export function checkDmarc(plan: DnsPlan, live: Pick<LiveDns, 'dmarc'>): CheckRe
     else
       out.push(
         result(id, 'DMARC', t, 'warn', `${ra.txt.kind === 'ok' ? `${authName} holds no v=DMARC1 record` : describeMiss(authName, 'TXT', ra.txt)}: receivers will not send ${domain}'s reports to ${ra.reportDomain}`, [
-          `the owner of ${ra.reportDomain} must publish: ${zoneLine(authName, 'TXT', 'v=DMARC1;')}`,
+          `the owner of ${ra.reportDomain} must publish: ${zoneLine(authName, 'TXT', 'v=DMARC1;', ttlFor(plan, authName, 'TXT'))}`,
         ]),
       );
   }

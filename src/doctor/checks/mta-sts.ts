@@ -22,7 +22,7 @@ export function checkMtaSts(plan: DnsPlan, live: Pick<LiveDns, 'mtaSts'>): Check
   const answer = live.mtaSts.txt;
   if (answer.kind === 'error') return [result('mta-sts', 'MTA-STS', title, 'fail', describeMiss(name, 'TXT', answer), [lookupErrorFix(name)])];
   const records = txtValues(answer).filter((v) => /^\s*v\s*=\s*STSv1/i.test(v));
-  const publish = plannedValue ? [`publish: ${zoneLine(name, 'TXT', plannedValue, planned?.ttl)}`] : [];
+  const publish = plannedValue ? [`publish: ${zoneLine(name, 'TXT', plannedValue, planned?.ttl ?? plan.ttl)}`] : [];
 
   if (!planned) {
     if (records.length === 0) return [result('mta-sts', 'MTA-STS', title, 'pass', 'not used by this deployment and not published')];
@@ -49,7 +49,7 @@ export function checkMtaSts(plan: DnsPlan, live: Pick<LiveDns, 'mtaSts'>): Check
   if (resolves) out.push(result('mta-sts.host', 'MTA-STS', 'MTA-STS policy host', 'pass', `${normName(ph.name)} resolves`));
   else {
     const hostPlan = planRecord(plan, ph.name, 'CNAME') ?? planRecord(plan, ph.name, 'A');
-    const fix = hostPlan && hostPlan.values.length > 0 ? hostPlan.values.map((v) => `publish: ${zoneLine(hostPlan.name, hostPlan.type, v, hostPlan.ttl)}`) : [`publish: ${zoneLine(ph.name, 'CNAME', `${normName(plan.primaryHostname)}.`)}`];
+    const fix = hostPlan && hostPlan.values.length > 0 ? hostPlan.values.map((v) => `publish: ${zoneLine(hostPlan.name, hostPlan.type, v, hostPlan.ttl)}`) : [`publish: ${zoneLine(ph.name, 'CNAME', `${normName(plan.primaryHostname)}.`, plan.ttl)}`];
     out.push(result('mta-sts.host', 'MTA-STS', 'MTA-STS policy host', 'fail', `${describeMiss(normName(ph.name), 'A', ph.a.kind === 'ok' ? { kind: 'nodata' } : ph.a)}: senders cannot fetch the policy`, fix));
   }
   return out;

@@ -1,13 +1,13 @@
 // MX: the domain's mail must go to the primary hostname.
 import type { DnsPlan } from '../../dns/types.js';
 import type { CheckResult, LiveDns } from '../types.js';
-import { DEFAULT_TTL, describeMiss, lookupErrorFix, normName, planLines, planRecord, result, zoneLine } from './common.js';
+import { describeMiss, lookupErrorFix, normName, planLines, planRecord, result, zoneLine } from './common.js';
 
 export function checkMx(plan: DnsPlan, live: Pick<LiveDns, 'mx'>): CheckResult[] {
   const domain = normName(plan.domain);
   const want = normName(plan.primaryHostname);
   const planned = planLines(planRecord(plan, domain, 'MX'));
-  const publish = planned.length > 0 ? planned : [zoneLine(domain, 'MX', `10 ${want}.`, DEFAULT_TTL)];
+  const publish = planned.length > 0 ? planned : [zoneLine(domain, 'MX', `10 ${want}.`, plan.ttl)];
   const title = `MX of ${domain}`;
   const answer = live.mx;
 

@@ -4,7 +4,7 @@ import net from 'node:net';
 import type { DnsPlan } from '../../dns/types.js';
 import { canonicalIp } from '../resolver.js';
 import type { CheckResult, LiveDns } from '../types.js';
-import { describeMiss, normName, result, zoneLine } from './common.js';
+import { describeMiss, normName, result, ttlFor, zoneLine } from './common.js';
 
 export function checkPtr(plan: DnsPlan, live: Pick<LiveDns, 'ptr'>, egressIps: string[], relayHost?: string): CheckResult[] {
   const helo = normName(plan.primaryHostname);
@@ -19,7 +19,7 @@ export function checkPtr(plan: DnsPlan, live: Pick<LiveDns, 'ptr'>, egressIps: s
     const entry = live.ptr.find((p) => canonicalIp(p.ip) === canonicalIp(ip));
     const title = `PTR of ${ip}`;
     const fwdType = net.isIPv6(ip) ? 'AAAA' : 'A';
-    const setPtr = `at the provider that owns ${ip} (reverse DNS / rDNS setting), set: ${zoneLine(entry?.name ?? ip, 'PTR', `${helo}.`)}`;
+    const setPtr = `at the provider that owns ${ip} (reverse DNS / rDNS setting), set: ${zoneLine(entry?.name ?? ip, 'PTR', `${helo}.`, plan.ttl)}`;
     if (!entry) {
       out.push(result(`ptr:${ip}`, 'PTR', title, 'fail', 'not looked up'));
       continue;
@@ -55,7 +55,7 @@ export function checkPtr(plan: DnsPlan, live: Pick<LiveDns, 'ptr'>, egressIps: s
       problems.push(`not forward-confirmed (${notes.join('; ')}), receivers treat the sender as forged`);
       fix.push(
         matchesHelo
-          ? `publish: ${zoneLine(helo, fwdType, ip, 300)} (only if ${ip} also accepts connections on the mail ports; otherwise send mail out through an address ${helo} already resolves to)`
+          ? `publish: ${zoneLine(helo, fwdType, ip, ttlFor(plan, helo, fwdType))} (only if ${ip} also accepts connections on the mail ports; otherwise send mail out through an address ${helo} already resolves to)`
           : setPtr,
       );
     }

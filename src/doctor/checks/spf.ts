@@ -4,7 +4,7 @@ import net from 'node:net';
 import type { DnsPlan } from '../../dns/types.js';
 import { canonicalIp } from '../resolver.js';
 import type { CheckResult, LiveDns, SpfEvaluation } from '../types.js';
-import { describeMiss, lookupErrorFix, normName, result, txtValues, zoneLine } from './common.js';
+import { describeMiss, lookupErrorFix, normName, result, txtValues, ttlFor, zoneLine } from './common.js';
 
 export const SPF_MAX_LOOKUPS = 10;
 export const SPF_MAX_VOID = 2;
@@ -42,7 +42,7 @@ export function checkSpf({ plan, live, egressIps, relayHost }: SpfCheckInput): C
   }
   const txts = txtValues(answer);
   const spfs = txts.filter(isSpf);
-  const publishPlanned = planned ? [`publish: ${zoneLine(domain, 'TXT', planned)}`] : [`publish one TXT record at ${domain} starting with "v=spf1" that lists every egress address and ends with -all`];
+  const publishPlanned = planned ? [`publish: ${zoneLine(domain, 'TXT', planned, ttlFor(plan, domain, 'TXT'))}`] : [`publish one TXT record at ${domain} starting with "v=spf1" that lists every egress address and ends with -all`];
 
   if (spfs.length === 0) {
     out.push(result('spf.record', 'SPF', 'SPF record', 'fail', `no v=spf1 TXT record at ${domain}: receivers see SPF "none" and many reject or junk the mail`, publishPlanned));
@@ -52,7 +52,7 @@ export function checkSpf({ plan, live, egressIps, relayHost }: SpfCheckInput): C
     out.push(
       result('spf.record', 'SPF', 'SPF record', 'fail', `${spfs.length} v=spf1 records at ${domain}: receivers return permerror (RFC 7208 §4.5)`, [
         `delete all but one; the one record should be:`,
-        ...(planned ? [`publish: ${zoneLine(domain, 'TXT', planned)}`] : [`a merge of: ${spfs.map((s) => `"${s}"`).join(' + ')}`]),
+        ...(planned ? [`publish: ${zoneLine(domain, 'TXT', planned, ttlFor(plan, domain, 'TXT'))}`] : [`a merge of: ${spfs.map((s) => `"${s}"`).join(' + ')}`]),
       ], { records: spfs }),
     );
     return out;
@@ -60,7 +60,7 @@ export function checkSpf({ plan, live, egressIps, relayHost }: SpfCheckInput): C
 
   const record = spfs[0] ?? '';
   if (planned && record.replace(/\s+/g, ' ').toLowerCase() !== planned.replace(/\s+/g, ' ').toLowerCase()) {
-    out.push(result('spf.record', 'SPF', 'SPF record', 'warn', `"${record}" differs from the planned "${planned}"`, [`publish: ${zoneLine(domain, 'TXT', planned)} (unless the difference is intended)`], { record, planned }));
+    out.push(result('spf.record', 'SPF', 'SPF record', 'warn', `"${record}" differs from the planned "${planned}"`, [`publish: ${zoneLine(domain, 'TXT', planned, ttlFor(plan, domain, 'TXT'))} (unless the difference is intended)`], { record, planned }));
   } else {
     out.push(result('spf.record', 'SPF', 'SPF record', 'pass', `"${record}"`, undefined, { record }));
   }
@@ -160,7 +160,7 @@ function evalChecks(plan: DnsPlan, record: string, egressIps: string[], evals: S
         ? [lookupErrorFix(plan.domain)]
         : ev.result === 'permerror'
           ? ['fix the record first (see the SPF rows above)']
-          : [`add ${net.isIPv6(ip) ? 'ip6' : 'ip4'}:${ip}; publish: ${zoneLine(plan.domain, 'TXT', fixed)}`];
+          : [`add ${net.isIPv6(ip) ? 'ip6' : 'ip4'}:${ip}; publish: ${zoneLine(plan.domain, 'TXT', fixed, ttlFor(plan, plan.domain, 'TXT'))}`];
     out.push(result(id, 'SPF', title, 'fail', `${ev.result}: receivers treat mail from ${ip} as ${ev.result === 'softfail' ? 'suspicious' : ev.result === 'neutral' ? 'unauthenticated' : 'not authorised'}${ev.comment ? ` (${ev.comment.replace(/^[^:]*: /, '')})` : ''}`, fix, data));
   }
   return out;
