@@ -199,3 +199,21 @@ describe('NetworkPolicies across configurations', () => {
     assert.equal(mayConnect(policies, ctl, r.pod('admin'), 8080), false);
   });
 });
+
+describe('cert-manager HTTP-01 under default-deny', () => {
+  const solver = (ns: string) => podIn(ns, { 'acme.cert-manager.io/http01-solver': 'true' });
+  it('the ingress controller reaches the solver pods on 8089; nobody else does', () => {
+    const r = render(cfg({ web: { kind: 'ingress', className: 'nginx', namespace: 'ingress-nginx', realIpFrom: ['10.42.0.0/24'] } }));
+    const policies = r.policies();
+    assert.equal(ingressAllows(policies, podIn('ingress-nginx'), solver(r.namespace), 8089), true);
+    assert.equal(ingressAllows(policies, podIn('default'), solver(r.namespace), 8089), false);
+    assert.equal(ingressAllows(policies, podIn('ingress-nginx'), solver(r.namespace), 8080), false);
+    assert.equal(ingressAllows(policies, INTERNET, solver(r.namespace), 8089), false);
+  });
+  it('without an ingress (or without cert-manager) nothing is opened for a solver', () => {
+    for (const config of [cfg({}), cfg({ tls: { source: 'secret', secretName: 'tls' }, web: { kind: 'ingress', className: 'nginx' } })]) {
+      const r = render(config);
+      assert.equal(ingressAllows(r.policies(), podIn('ingress-nginx'), solver(r.namespace), 8089), false);
+    }
+  });
+});
