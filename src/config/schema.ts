@@ -6,6 +6,7 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { DEFAULT_MAIL_PORTS, MAIL_PORT_NUMBERS } from '../model/ports.js';
+import { withDefaultBranch } from './branches.js';
 import { cpuAmount, memorySize, messageSize, storageSize } from './quantity.js';
 
 // ---------------------------------------------------------------- primitives
@@ -419,15 +420,16 @@ export const configSchema = z.strictObject({
   mailu: mailuSection.prefault({}),
   cluster: clusterSection.prefault({}),
   components: componentsSection.prefault({}),
-  database: databaseSection.prefault({ type: 'sqlite' }),
-  redis: redisSection.prefault({ mode: 'bundled' }),
+  // Unions: a missing selector is inferred from the keys given or takes the default (branches.ts).
+  database: withDefaultBranch(databaseSection, 'type', 'sqlite').prefault({ type: 'sqlite' }),
+  redis: withDefaultBranch(redisSection, 'mode', 'bundled').prefault({ mode: 'bundled' }),
   secrets: secretsSection.prefault({}),
-  tls: tlsSection,
+  tls: withDefaultBranch(tlsSection, 'source'),
   storage: storageSection.prefault({}),
   resources: resourcesSection,
-  exposure: exposureSection.prefault({ mode: 'hostPort' }),
-  web: webSection.prefault({ kind: 'none' }),
-  egress: egressSection.prefault({ mode: 'nodeIps' }),
+  exposure: withDefaultBranch(exposureSection, 'mode', 'hostPort').prefault({ mode: 'hostPort' }),
+  web: withDefaultBranch(webSection, 'kind', 'none').prefault({ kind: 'none' }),
+  egress: withDefaultBranch(egressSection, 'mode', 'nodeIps').prefault({ mode: 'nodeIps' }),
   dns: dnsSection.prefault({}),
   /** The validating resolver every Mailu pod depends on: never fewer than two. */
   resolver: z.strictObject({ replicas: z.number().int().min(2).max(9).default(2) }).prefault({}),
