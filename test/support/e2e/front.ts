@@ -13,6 +13,7 @@
 //              become the current user
 // Nothing that decides trust (proxy_protocol, set_real_ip_from, real_ip_header, haproxy = yes,
 // haproxy_trusted_networks, the proxy.conf headers) is touched.
+import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,7 @@ import { type Daemon, findExecutable, freePorts, startDaemon, waitForPorts } fro
 export const NGINX = '/usr/sbin/nginx';
 export const NGINX_MAIL_MODULE = '/usr/lib/nginx/modules/ngx_mail_module.so';
 export const DOVECOT = '/usr/sbin/dovecot';
+const DOVECONF = '/usr/bin/doveconf';
 const DEBIAN_MIME_TYPES = '/etc/nginx/mime.types';
 const DOVECOT_LIBEXEC = '/usr/lib/dovecot';
 /** What front's proxy.conf needs from Debian's dovecot packages (protocols + lua passdb). */
@@ -37,7 +39,7 @@ export function nginxMissing(): string | undefined {
 
 /** Why front's dovecot proxy cannot run here, or undefined when it can. */
 export function dovecotMissing(): string | undefined {
-  if (!findExecutable(DOVECOT)) return `dovecot not installed (${DOVECOT})`;
+  if (!findExecutable(DOVECOT) || !findExecutable(DOVECONF)) return `dovecot not installed (${DOVECOT}, ${DOVECONF})`;
   const missing = DOVECOT_PARTS.filter((p) => !existsSync(join(DOVECOT_LIBEXEC, p)));
   return missing.length === 0
     ? undefined
@@ -117,6 +119,29 @@ function harnessDovecot(r: MailuRender, ports: Map<number, number>, runDir: stri
   return `${s}\n# harness: runtime directories (the image uses /run/dovecot)\nbase_dir = ${join(runDir, 'dovecot')}\nstate_dir = ${join(runDir, 'dovecot-state')}\n`;
 }
 
+/**
+ * Dovecot's built-in listeners that Mailu's config leaves at their defaults (pop3s 995 when 995 is
+ * not in PORTS, …): each gets a free port too, so no fixed or privileged port is ever bound. They
+ * are listed by doveconf from the harness config itself.
+ */
+async function defaultListeners(conf: string, mapped: Set<number>): Promise<string> {
+  const out = execFileSync(DOVECONF, ['-c', conf, 'service'], { encoding: 'utf8' });
+  const leftovers: Array<{ service: string; listener: string }> = [];
+  let service = '';
+  let listener = '';
+  for (const line of out.split('\n')) {
+    const m = /^service (\S+) \{/.exec(line) ?? /^\s+inet_listener (\S+) \{/.exec(line) ?? /^\s+port = (\d+)$/.exec(line);
+    if (!m) continue;
+    if (line.startsWith('service')) service = m[1]!;
+    else if (line.includes('inet_listener')) listener = m[1]!;
+    else if (m[1] !== '0' && !mapped.has(Number(m[1]))) leftovers.push({ service, listener });
+  }
+  const ports = await freePorts(leftovers.length);
+  return leftovers
+    .map((l, i) => `# harness: dovecot's default listener, not in Mailu's config\nservice ${l.service} {\n  inet_listener ${l.listener} {\n    port = ${ports[i]}\n  }\n}\n`)
+    .join('');
+}
+
 function harnessLua(r: MailuRender, adminPort: number): string {
   return must(r.files['/etc/dovecot/login.lua']!, /http:\/\/[^/:"]+:8080\//, `http://127.0.0.1:${adminPort}/`, 'auth URL in login.lua');
 }
@@ -153,6 +178,8 @@ export async function startFront(t: TestContext, r: MailuRender, o: FrontOptions
     writeFileSync(luaPath, configs.lua, { mode: 0o644 });
     configs.dovecot = harnessDovecot(r, ports, runDir, luaPath);
     const conf = join(runDir, 'dovecot.conf');
+    writeFileSync(conf, configs.dovecot, { mode: 0o644 });
+    configs.dovecot += await defaultListeners(conf, new Set(ports.values()));
     writeFileSync(conf, configs.dovecot, { mode: 0o644 });
     dovecot = startDaemon(t, 'dovecot', DOVECOT, ['-F', '-c', conf]);
   }

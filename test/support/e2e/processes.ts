@@ -94,7 +94,14 @@ export function startDaemon(t: TestContext, name: string, cmd: string, args: str
     // Workers of a master that exited early (or ignored TERM) must not outlive the test.
     signalGroup('SIGKILL');
   };
-  t.after(stop);
+  // Safety net: a test process that dies on an uncaught error runs no after-hooks, but it does
+  // emit 'exit'; the detached group would otherwise outlive it.
+  const onExit = () => signalGroup('SIGKILL');
+  process.once('exit', onExit);
+  t.after(async () => {
+    await stop();
+    process.removeListener('exit', onExit);
+  });
   return { name, child, output, exitCode: () => exit, stop };
 }
 
