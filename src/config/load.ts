@@ -1,7 +1,7 @@
 // Parsing: YAML text or a plain object → a validated MailuConfig, or a ConfigError that lists every
 // problem with its field path. Nothing else in the project reads raw config.
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { type Document, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { checkDnsPlan } from '../dns/plan.js';
 import { checkConfig } from '../model/invariants.js';
@@ -56,7 +56,44 @@ export function parseConfigYaml(text: string, source = 'config'): ParsedConfig {
       doc.errors.map((e) => ({ path: '', message: `${source}: YAML ${e.message.split('\n')[0]}` })),
     );
   }
-  return parseConfigWithWarnings(doc.toJS());
+  const raw: unknown = doc.toJS();
+  keepTypedText(doc, raw);
+  return parseConfigWithWarnings(raw);
+}
+
+/**
+ * A YAML number or boolean where the schema wants text keeps the characters typed: a Traefik
+ * version `3.10` is "3.10", not "3.1"; `DEFAULT_QUOTA: 010` stays "010". Numbers stay numbers
+ * where numbers are wanted.
+ */
+function keepTypedText(doc: Document, raw: unknown): void {
+  visit(doc, {
+    Scalar(key, node, ancestors) {
+      if (key === 'key' || node.type !== 'PLAIN' || node.source === undefined) return;
+      if (typeof node.value !== 'number' && typeof node.value !== 'boolean') return;
+      const path = yamlPath(ancestors, node);
+      if (path && wantsText(path, raw)) setAt(raw, path, node.source);
+    },
+  });
+}
+
+function yamlPath(ancestors: readonly unknown[], node: unknown): PropertyKey[] | undefined {
+  const path: PropertyKey[] = [];
+  for (let i = 0; i < ancestors.length; i++) {
+    const a = ancestors[i];
+    if (isPair(a)) {
+      if (!isScalar(a.key)) return undefined;
+      path.push(String(a.key.value));
+    } else if (isSeq(a)) {
+      path.push(a.items.indexOf((ancestors[i + 1] ?? node) as never));
+    }
+  }
+  return path;
+}
+
+function setAt(raw: unknown, path: readonly PropertyKey[], value: unknown): void {
+  const parent = valueAt(raw, path.slice(0, -1));
+  if (parent !== null && typeof parent === 'object') (parent as Record<PropertyKey, unknown>)[path[path.length - 1]!] = value;
 }
 
 export function loadConfigFile(path: string): ParsedConfig {
@@ -188,6 +225,15 @@ function schemaAt(path: readonly PropertyKey[], raw: unknown): At | undefined {
     at = unwrapAt(next, child);
   }
   return at;
+}
+
+/** Does the field at `path` take text (a string, or a union with a string option)? */
+function wantsText(path: readonly PropertyKey[], raw: unknown): boolean {
+  const at = schemaAt(path, raw);
+  if (!at) return false;
+  const d = defOf(at.s);
+  if (d.type === 'union' && !d.discriminator) return (d.options as unknown[]).some((o) => defOf(unwrap(o)).type === 'string');
+  return d.type === 'string';
 }
 
 function knownKeysAt(path: readonly PropertyKey[], raw: unknown): string[] {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { DEFAULT_MAIL_PORTS, MAIL_PORT_NUMBERS } from '../model/ports.js';
 import { withDefaultBranch } from './branches.js';
 import { cpuAmount, memorySize, messageSize, storageSize } from './quantity.js';
+import { envValue, traefikMinorVersion } from './spellings.js';
 
 // ---------------------------------------------------------------- primitives
 
@@ -111,7 +112,7 @@ const mailuSection = z.strictObject({
   recipientDelimiter: z.string().max(4).default('+'),
   fullTextSearch: z.string().regex(/^(off|[a-z]{2}(,[a-z]{2})*)$/, { message: 'not "off" or a comma list of language codes' }).default('en'),
   /** Extra Mailu environment, passed through verbatim into the shared ConfigMap. */
-  env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'not an environment variable name' }), z.string()).default({}),
+  env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'not an environment variable name' }), envValue).default({}),
 });
 
 /**
@@ -280,7 +281,7 @@ const exposureSection = z.discriminatedUnion('mode', [
     traefik: z.strictObject({
       version: z.union([z.literal(2), z.literal(3)]).default(3),
       /** Minor[.patch] within the major version, e.g. "5.1" for 3.5.1; decides how PROXY is sent. Default: the last release line (2.11 / 3.7). */
-      minorVersion: z.string().regex(/^\d+(\.\d+)?$/, { message: 'not "minor" or "minor.patch", e.g. "5.2"' }).optional(),
+      minorVersion: traefikMinorVersion.optional(),
       entryPoints: traefikEntryPoints.default({}),
       /** Addresses Traefik's pods connect to front from (their pod CIDR slice or node IPs). */
       trustedProxyCidrs: z.array(cidr).min(1),
@@ -343,11 +344,14 @@ const egressSection = z.discriminatedUnion('mode', [
     mode: z.literal('relay'),
     host: hostname,
     port: port.default(587),
-    secret: z.strictObject({
-      name: dnsLabel('Secret name'),
-      usernameKey: z.string().default('username'),
-      passwordKey: z.string().default('password'),
-    }),
+    /** Relay credentials; leave out for a relay that admits the cluster by its address. */
+    secret: z
+      .strictObject({
+        name: dnsLabel('Secret name'),
+        usernameKey: z.string().default('username'),
+        passwordKey: z.string().default('password'),
+      })
+      .optional(),
     spfInclude: z.array(dnsDomain).default([]),
   }),
 ]);
