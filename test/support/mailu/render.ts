@@ -27,6 +27,8 @@
 //                              'webmails/roundcube/config/config.inc.php') rendered with socrate's
 //                              conf.jinja and the env, for components whose start-up script is not
 //                              vendored; the output is files['/rendered/<basename>'].
+//   runInSandbox(script, env, opts?)     any Python file (absolute path) under the same bootstrap;
+//                              opts.argv passes arguments. For testing the harness itself.
 //   A script that fails (exception, non-zero exit) rejects with its stderr.
 //
 // How the scripts run unchanged: see bootstrap.py next to this file (absolute paths mapped into the
@@ -212,4 +214,8 @@ export function renderTemplate(source: string, env: Record<string, string>, opts
   const name = source.split('/').pop()!;
   const layout: Layout = { script: RENDER_TEMPLATE, argv: [`/template/${name}`, `/rendered/${name}`], copies: { '/template': [source] } };
   return renderWith(layout, env, opts);
+}
+
+export function runInSandbox(script: string, env: Record<string, string>, opts: RenderOptions & { argv?: string[] } = {}): Promise<MailuRender> {
+  return renderWith({ script, argv: opts.argv ?? [], copies: {} }, env, opts);
 }
