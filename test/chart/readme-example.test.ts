@@ -27,7 +27,7 @@ describe('README library example', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'app.ts'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 0, r.stderr);
     // The example leaves the sending IPs out, so it prints that warning.
-    assert.match(r.stdout, /egress\.addresses is empty/);
+    assert.match(r.stdout, /no sending address is known/);
     const docs = parseAllDocuments(readFileSync(join(dir, 'dist', 'mailu.k8s.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string } });
     const front = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'mailu-front');
     assert.ok(front, 'front Deployment rendered');
