@@ -14,7 +14,7 @@ export function haproxyMissing(): string | undefined {
 }
 
 export interface Route {
-  /** Port on 127.0.0.1 that front listens on. */
+  /** Port on `host` (127.0.0.1 by default) that the target listens on. */
   target: number;
   /** tcp: pass bytes through after a PROXY v2 header; http: reverse proxy adding X-Forwarded-For. */
   kind: 'tcp-proxy-v2' | 'http-forwarded-for';
@@ -27,23 +27,27 @@ export interface RunningHaproxy {
   config: string;
 }
 
-function section(name: string, listen: number, r: Route, source: string): string {
+function section(name: string, listen: number, r: Route, source: string, host: string): string {
   const http = r.kind === 'http-forwarded-for';
+  const at = (port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
   return [
     `frontend fe_${name}`,
     `  mode ${http ? 'http' : 'tcp'}`,
-    `  bind 127.0.0.1:${listen}`,
+    `  bind ${at(listen)}`,
     ...(http ? ['  option httplog', '  option forwardfor'] : ['  option tcplog']),
     `  default_backend be_${name}`,
     `backend be_${name}`,
     `  mode ${http ? 'http' : 'tcp'}`,
-    `  server front 127.0.0.1:${r.target}${http ? '' : ' send-proxy-v2'} source ${source}`,
+    `  server front ${at(r.target)}${http ? '' : ' send-proxy-v2'} source ${source.includes(':') ? `[${source}]` : source}`,
     '',
   ].join('\n');
 }
 
-/** Starts haproxy (`-db`: foreground) with one frontend per route; stopped when the test ends. */
-export async function startHaproxy(t: TestContext, dir: string, routes: Route[], sourceAddress: string): Promise<RunningHaproxy> {
+/**
+ * Starts haproxy (`-db`: foreground) with one frontend per route, listening and connecting on
+ * `host`, connecting from `sourceAddress`; stopped when the test ends.
+ */
+export async function startHaproxy(t: TestContext, dir: string, routes: Route[], sourceAddress: string, host = '127.0.0.1'): Promise<RunningHaproxy> {
   const ports = await freePorts(routes.length);
   const entry = new Map(routes.map((r, i) => [r.target, ports[i]!]));
   const config = [
@@ -56,11 +60,11 @@ export async function startHaproxy(t: TestContext, dir: string, routes: Route[],
     '  timeout client 30s',
     '  timeout server 30s',
     '',
-    ...routes.map((r, i) => section(String(i), ports[i]!, r, sourceAddress)),
+    ...routes.map((r, i) => section(String(i), ports[i]!, r, sourceAddress, host)),
   ].join('\n');
   const file = join(dir, 'haproxy.cfg');
   writeFileSync(file, config);
   const daemon = startDaemon(t, 'haproxy', HAPROXY, ['-db', '-f', file]);
-  await waitForPorts(daemon, '127.0.0.1', ports);
+  await waitForPorts(daemon, host, ports);
   return { entry, daemon, config };
 }
