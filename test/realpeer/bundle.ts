@@ -37,7 +37,11 @@ export async function buildBundle(c: RealPeerCase): Promise<Bundle> {
   const r = render(c.config);
   const views = Object.fromEntries(VIEWED.filter((x) => r.hasComponent(x)).map((x) => [x, containerView(r, x)]));
   const hosts = serviceHosts(r);
-  const v = (x: string) => views[x] ?? (() => { throw new Error(`${x} does not run`); })();
+  const v = (x: string): ContainerView => {
+    const view = views[x];
+    if (!view) throw new Error(`${x} does not run in this case`);
+    return view;
+  };
   const certs = secretMountFiles(v('front'), c.config.hostnames[0]!);
   const opts = (x: string) => ({ hosts, resolvConf: resolvConf(v(x)) });
   const [front, smtp, imap, antispam, roundcube] = await Promise.all([

@@ -7,13 +7,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { INTERNET, egressAllows, ingressAllows, numList } from '../support/chart-helpers.js';
 import type { CheckResult } from '../support/mailu/checkers.js';
-import { parseMainCf, parseMasterCf, postfixList } from '../support/mailu/conf-parsers.js';
+import { parseDovecot, parseMainCf, parseMasterCf, parseNginx, postfixList } from '../support/mailu/conf-parsers.js';
 import { mailuPython } from '../support/mailu/render.js';
 import { type Bundle, bounded, buildBundle } from './bundle.js';
 import { FACTOR_NAMES, allPairs, pairsOf, realPeerCases } from './cases.js';
-import { addressProblems, dialProblems, frontListeners, internalPorts, isEveryone, sortedSet, trustLists } from './semantics.js';
+import { addressIn, addressProblems, dialProblems, frontListeners, internalPorts, isEveryone, sortedSet, trustLists } from './semantics.js';
 
 const python = mailuPython();
+/** Postfix levels that never send without TLS (so never send SASL credentials in clear). */
+const STRONG_TLS = ['encrypt', 'fingerprint', 'verify', 'secure', 'dane-only'];
 const cases = realPeerCases();
 // Two cores: a few cases at once keeps both busy while Python and the checkers start.
 const bundles = python.ok ? bounded(cases, 4, buildBundle) : [];
@@ -45,6 +47,21 @@ for (const [i, c] of cases.entries()) {
     await t.test('doveconf -n accepts front\'s proxy.conf', (t) => assertClean(t, 'doveconf', b.checks.doveconfFront));
     await t.test('doveconf -n accepts imap\'s dovecot.conf', (t) => assertClean(t, 'doveconf', b.checks.doveconfImap));
 
+    await t.test('front serves TLS with the mounted certificate (TLS_CERT_FILENAME/TLS_KEYPAIR_FILENAME)', (t) => {
+      if (!b.withCerts) return t.skip('openssl not installed: no throwaway certificate, TLS wiring not checked');
+      const tlsConf = parseNginx(b.front.files['/etc/nginx/tls.conf']!);
+      const arg = (name: string) => tlsConf.filter((d) => d.name === name).map((d) => d.args[0]);
+      const certDir = b.views.front!.mounts.find((m) => m.source.kind === 'secret')?.mountPath;
+      assert.ok(certDir, 'front mounts the TLS Secret');
+      assert.deepEqual(arg('ssl_certificate'), [`${certDir}/${env.TLS_CERT_FILENAME ?? 'cert.pem'}`]);
+      assert.deepEqual(arg('ssl_certificate_key'), [`${certDir}/${env.TLS_KEYPAIR_FILENAME ?? 'key.pem'}`]);
+      assert.ok(b.front.files[arg('ssl_certificate')[0]!], 'the certificate file nginx names is in the mounted Secret');
+      assert.doesNotMatch(b.front.log, /Missing cert or key file/);
+      const proxy = parseDovecot(b.front.files['/etc/dovecot/proxy.conf']!).settings;
+      assert.equal(proxy.ssl, 'required');
+      assert.equal(proxy.ssl_cert, `<${arg('ssl_certificate')[0]}`);
+    });
+
     await t.test('front listens on exactly PORTS (published ports and 80/443) plus the internal ports', (t) => {
       if (!b.withCerts) t.diagnostic('openssl not installed: front rendered without certificates, TLS listeners absent');
       const listen = sortedSet(frontListeners(b).map((l) => l.port));
@@ -70,7 +87,9 @@ for (const [i, c] of cases.entries()) {
     await t.test('PROXY protocol is expected on exactly the ports a proxy sends it to', () => {
       const proxied = sortedSet(frontListeners(b).filter((l) => l.proxy).map((l) => l.port));
       const listen = frontListeners(b).map((l) => l.port);
-      assert.deepEqual(proxied, sortedSet(model.exposure.proxyPorts.filter((p) => listen.includes(p))));
+      // Without a certificate Mailu drops its TLS listeners; their PROXY flags cannot be seen then.
+      const expected = b.withCerts ? model.exposure.proxyPorts : model.exposure.proxyPorts.filter((p) => listen.includes(p));
+      assert.deepEqual(proxied, sortedSet(expected));
       const mixed = frontListeners(b).filter((l) => proxied.includes(l.port) && !l.proxy);
       assert.deepEqual(mixed, [], 'no listener of a proxied port accepts connections without PROXY');
     });
@@ -97,7 +116,7 @@ for (const [i, c] of cases.entries()) {
       const webOnly = [...new Set(trustLists(b)['front dovecot haproxy_trusted_networks'])].filter((x) => !model.exposure.proxyTrustedCidrs.includes(x));
       const ns = c.config.web && 'namespace' in c.config.web ? c.config.web.namespace : undefined;
       for (const cidr of webOnly) {
-        const ip = cidr.split('/')[0]!.replace(/0$/, '9');
+        const ip = addressIn(cidr);
         const from = { ip, ...(ns ? { pod: { namespace: ns, labels: {} } } : {}) };
         for (const port of model.exposure.proxyPorts.filter((p) => p !== 80 && p !== 443)) {
           assert.equal(ingressAllows(b.r.policies(), from, b.r.pod('front'), port), false, `${cidr} (web proxy) → front:${port}`);
@@ -114,10 +133,12 @@ for (const [i, c] of cases.entries()) {
       const level = main.smtp_tls_security_level;
       if (c.config.egress?.mode === 'relay') {
         assert.equal(main.relayhost, `[${c.config.egress.host}]:${c.config.egress.port ?? 587}`);
-        assert.equal(main.smtp_sasl_auth_enable, 'yes');
-        assert.ok(['encrypt', 'fingerprint', 'verify', 'secure', 'dane-only'].includes(level!), `smtp_tls_security_level = ${level}: credentials would go to the relay unencrypted if STARTTLS is stripped`);
-        assert.match(b.smtp.files['/etc/postfix/sasl_passwd'] ?? '', /^\[smtp\.relay\.example\.net\]:587 \S+:\S+$/m);
         assert.ok(egressAllows(b.r.policies(), b.r.pod('smtp'), INTERNET, c.config.egress.port ?? 587), 'smtp may reach the relay port');
+        if (c.config.egress.secret) {
+          assert.equal(main.smtp_sasl_auth_enable, 'yes');
+          assert.ok(STRONG_TLS.includes(level!), `smtp_tls_security_level = ${level}: relay credentials would cross unencrypted if STARTTLS is stripped`);
+          assert.match(b.smtp.files['/etc/postfix/sasl_passwd'] ?? '', /^\[smtp\.relay\.example\.net\]:587 \S+:\S+$/m);
+        }
       } else {
         assert.equal(main.relayhost, '');
         assert.notEqual(level, 'none');

@@ -36,6 +36,14 @@ export function isEveryone(cidr: string): boolean {
   return len === 0 || (addr.kind() === 'ipv6' && cidrCovers(cidr, '::ffff:0.0.0.0/96') && len <= 96);
 }
 
+/** An address inside `cidr` other than the network address (for "a host in that range" checks). */
+export function addressIn(cidr: string): string {
+  const [net, len] = ipaddr.parseCIDR(cidr);
+  const bytes = net.toByteArray();
+  if (len < bytes.length * 8) bytes[bytes.length - 1] = bytes[bytes.length - 1]! | 1;
+  return ipaddr.fromByteArray(bytes).toString();
+}
+
 /** Trusted-network lists Mailu rendered, by where they live. */
 export function trustLists(b: Bundle): Record<string, string[]> {
   const conf = parseNginx(b.front.files['/etc/nginx/nginx.conf']!);

@@ -20,6 +20,7 @@ The record (JSON) lists commands, processes started, and dials (addresses the co
 
 import builtins
 import glob
+import io
 import json
 import os
 import runpy
@@ -97,6 +98,7 @@ def patched_copyfile(src, dst, *args, **kwargs):
 
 _glob, _copyfile = glob.glob, shutil.copyfile
 builtins.open = patched_open
+io.open = patched_open  # pathlib and others call io.open directly
 os.path.exists = wrap1(os.path.exists)
 os.path.isfile = wrap1(os.path.isfile)
 os.path.isdir = wrap1(os.path.isdir)
