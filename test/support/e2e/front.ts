@@ -10,11 +10,11 @@
 //   process    `user nginx;` dropped (no such user here); `http2 on;` dropped (an nginx ≥ 1.25
 //              directive; Debian's 1.22 lacks it and HTTP/2 has no bearing on client addresses);
 //              load_module takes Debian's module path; without root, dovecot's service users
-//              become the current user
+//              become the current user and its services do not chroot
 // Nothing that decides trust (proxy_protocol, set_real_ip_from, real_ip_header, haproxy = yes,
 // haproxy_trusted_networks, the proxy.conf headers) is touched.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -104,6 +104,11 @@ function harnessNginx(r: MailuRender, ports: Map<number, number>, o: FrontOption
   return sandboxPaths(s, r.dir);
 }
 
+function groupName(gid: number): string {
+  const line = readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.split(':')[2] === String(gid));
+  return line?.split(':')[0] ?? String(gid);
+}
+
 function harnessDovecot(r: MailuRender, ports: Map<number, number>, runDir: string, luaPath: string): string {
   let s = r.files['/etc/dovecot/proxy.conf']!;
   s = must(s, /^listen = .*$/m, 'listen = 127.0.0.1', 'listen');
@@ -111,35 +116,45 @@ function harnessDovecot(r: MailuRender, ports: Map<number, number>, runDir: stri
   s = must(s, /file=\/etc\/dovecot\/login\.lua/, `file=${luaPath}`, 'login.lua path');
   s = sandboxPaths(s, r.dir);
   if (process.getuid?.() !== 0) {
-    // Unprivileged, dovecot can only "switch" to the user it already is.
+    // Unprivileged, dovecot can only "switch" to the user and group it already has.
     const me = userInfo().username;
-    s = s.replace(/^(default_internal_user|default_login_user|default_internal_group)\s*=.*$/gm, `$1 = ${me}`);
-    s = s.replace(/^(\s*(?:user|group)\s*=\s*)(dovenull)\s*$/gm, `$1${me}`);
+    const group = groupName(userInfo().gid);
+    s = s.replace(/^(default_internal_user|default_login_user)\s*=.*$/gm, `$1 = ${me}`);
+    s = s.replace(/^(default_internal_group)\s*=.*$/gm, `$1 = ${group}`);
+    s = s.replace(/^(\s*user\s*=\s*)dovenull\s*$/gm, `$1${me}`);
+    s = s.replace(/^(\s*group\s*=\s*)dovenull\s*$/gm, `$1${group}`);
   }
   return `${s}\n# harness: runtime directories (the image uses /run/dovecot)\nbase_dir = ${join(runDir, 'dovecot')}\nstate_dir = ${join(runDir, 'dovecot-state')}\n`;
 }
 
 /**
- * Dovecot's built-in listeners that Mailu's config leaves at their defaults (pop3s 995 when 995 is
- * not in PORTS, …): each gets a free port too, so no fixed or privileged port is ever bound. They
- * are listed by doveconf from the harness config itself.
+ * What the harness config still needs, read from doveconf's view of it: dovecot's built-in
+ * listeners that Mailu's config leaves at their defaults (pop3s 995 when 995 is not in PORTS, …)
+ * get free ports too, so no fixed or privileged port is ever bound; and without root, services
+ * that chroot by default (login processes, anvil) must not, as chroot needs root.
  */
-async function defaultListeners(conf: string, mapped: Set<number>): Promise<string> {
+async function dovecotOverrides(conf: string, mapped: Set<number>): Promise<string> {
   const out = execFileSync(DOVECONF, ['-c', conf, 'service'], { encoding: 'utf8' });
   const leftovers: Array<{ service: string; listener: string }> = [];
+  const chroots = new Set<string>();
   let service = '';
   let listener = '';
   for (const line of out.split('\n')) {
-    const m = /^service (\S+) \{/.exec(line) ?? /^\s+inet_listener (\S+) \{/.exec(line) ?? /^\s+port = (\d+)$/.exec(line);
-    if (!m) continue;
-    if (line.startsWith('service')) service = m[1]!;
-    else if (line.includes('inet_listener')) listener = m[1]!;
-    else if (m[1] !== '0' && !mapped.has(Number(m[1]))) leftovers.push({ service, listener });
+    const svc = /^service (\S+) \{/.exec(line);
+    const lis = /^\s+inet_listener (\S+) \{/.exec(line);
+    const port = /^\s+port = (\d+)$/.exec(line);
+    if (svc) service = svc[1]!;
+    else if (lis) listener = lis[1]!;
+    else if (port && port[1] !== '0' && !mapped.has(Number(port[1]))) leftovers.push({ service, listener });
+    else if (/^  chroot = \S/.test(line)) chroots.add(service);
   }
   const ports = await freePorts(leftovers.length);
-  return leftovers
-    .map((l, i) => `# harness: dovecot's default listener, not in Mailu's config\nservice ${l.service} {\n  inet_listener ${l.listener} {\n    port = ${ports[i]}\n  }\n}\n`)
-    .join('');
+  const blocks = leftovers.map((l, i) =>
+    `# harness: dovecot's default listener, not in Mailu's config\nservice ${l.service} {\n  inet_listener ${l.listener} {\n    port = ${ports[i]}\n  }\n}\n`);
+  if (process.getuid?.() !== 0) {
+    for (const svc of [...chroots].sort()) blocks.push(`# harness: no chroot without root\nservice ${svc} {\n  chroot =\n}\n`);
+  }
+  return blocks.join('');
 }
 
 function harnessLua(r: MailuRender, adminPort: number): string {
@@ -179,7 +194,7 @@ export async function startFront(t: TestContext, r: MailuRender, o: FrontOptions
     configs.dovecot = harnessDovecot(r, ports, runDir, luaPath);
     const conf = join(runDir, 'dovecot.conf');
     writeFileSync(conf, configs.dovecot, { mode: 0o644 });
-    configs.dovecot += await defaultListeners(conf, new Set(ports.values()));
+    configs.dovecot += await dovecotOverrides(conf, new Set(ports.values()));
     writeFileSync(conf, configs.dovecot, { mode: 0o644 });
     dovecot = startDaemon(t, 'dovecot', DOVECOT, ['-F', '-c', conf]);
   }
