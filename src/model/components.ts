@@ -80,10 +80,12 @@ export function decideComponents(config: MailuConfig, exp: Exposure): Map<Compon
   const frontMail = exp.mailPorts.map((m) => p(m.name, m.port));
   // Internal clients (imap's sieve redirects, fetchmail) reach front:25 unless 25 expects PROXY.
   const port25 = exp.proxyPorts.includes(25) ? [] : [p('smtp', 25)];
+  // Mailu's nginx always listens on 25: declare it even when it is not published.
+  const frontMailListeners = frontMail.some((x) => x.port === 25) ? frontMail : [p('smtp', 25), ...frontMail];
   const internal = frontInternalPorts(exp);
 
   const table: Record<ComponentName, { image: string; ports: Port[]; servicePorts?: Port[] }> = {
-    front: { image: mailu('nginx'), ports: [...frontMail, ...frontHttp, ...internal], servicePorts: [...port25, ...frontHttp.filter((x) => x.port === 80), ...internal] },
+    front: { image: mailu('nginx'), ports: [...frontMailListeners, ...frontHttp, ...internal], servicePorts: [...port25, ...frontHttp.filter((x) => x.port === 80), ...internal] },
     admin: { image: mailu('admin'), ports: [p('http', 8080)] },
     smtp: { image: mailu('postfix'), ports: [p('smtp', 25), p('submission', 10025)] },
     imap: { image: mailu('dovecot'), ports: [p('imap', 143), p('pop3', 110), p('lmtp', 2525), p('sieve', 4190)] },

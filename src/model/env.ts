@@ -60,6 +60,7 @@ export function buildEnv(
     SUBNET: trust.subnet,
     TLS_FLAVOR: exp.tlsFlavor,
     PORTS: mailuPorts(exp).join(','),
+    TLS: exp.tlsPorts.join(','),
     MESSAGE_SIZE_LIMIT: String(quantityToBytes(config.mailu.messageSizeLimit)),
     RECIPIENT_DELIMITER: config.mailu.recipientDelimiter,
     AUTH_RATELIMIT_IP: rl.authIp,
@@ -80,7 +81,8 @@ export function buildEnv(
     ANTIVIRUS: c.antivirus ? 'clamav' : 'none',
     SCAN_MACROS: bool(c.oletools),
     FULL_TEXT_SEARCH: config.mailu.fullTextSearch,
-    FULL_TEXT_SEARCH_ATTACHMENTS: bool(c.tika),
+    // Set only when on: dovecot's template reads the raw string, where "false" counts as true.
+    ...(c.tika ? { FULL_TEXT_SEARCH_ATTACHMENTS: 'true' } : {}),
     DKIM_SELECTOR: config.dns.dkim.selector,
     FETCHMAIL_ENABLED: bool(c.fetchmail),
     // Shared (not per-container) so that mailu.env may change it.

@@ -6,6 +6,9 @@ import { HTTP_PORTS, type MailPort, normalisePorts, SIEVE_PORT } from './ports.j
 
 export type TlsFlavor = 'cert' | 'mail' | 'notls';
 
+/** Ports Mailu serves only with TLS (its PORTS_REQUIRING_TLS). */
+const TLS_ONLY_PORTS = [443, 465, 993, 995];
+
 export interface PublicPort {
   port: number;
   name: string;
@@ -37,6 +40,11 @@ export interface Exposure {
    * outside (no host/Service port, no NetworkPolicy admits it).
    */
   listenPorts: number[];
+  /**
+   * TLS: the listeners that need a certificate. Mailu opens them from this list, not from PORTS,
+   * and defaults it to every TLS port (443, 465, 993, 995), so it must be set to what is listened on.
+   */
+  tlsPorts: number[];
 }
 
 export function decideExposure(config: MailuConfig): Exposure {
@@ -78,6 +86,7 @@ export function decideExposure(config: MailuConfig): Exposure {
     proxyTrustedCidrs,
     webBackendPort: web.kind === 'none' ? undefined : HTTP_PORTS.http,
     listenPorts: [...listen].sort((a, b) => a - b),
+    tlsPorts: tlsFlavor === 'notls' ? [] : [...listen].filter((p) => TLS_ONLY_PORTS.includes(p)).sort((a, b) => a - b),
   };
 }
 

@@ -194,7 +194,8 @@ describe('chart matrix: database × webmail × optional components', () => {
           assert.equal(env.WEBDAV, opt.webdav ? 'radicale' : 'none');
           assert.equal(env.ANTIVIRUS, opt.antivirus ?? true ? 'clamav' : 'none');
           assert.equal(env.SCAN_MACROS, String(opt.oletools ?? true));
-          assert.equal(env.FULL_TEXT_SEARCH_ATTACHMENTS, String(opt.tika ?? false));
+          // Absent when off: dovecot's template would read the string "false" as true.
+          assert.equal(env.FULL_TEXT_SEARCH_ATTACHMENTS, opt.tika ? 'true' : undefined);
           assert.equal(env.FETCHMAIL_ENABLED, String(opt.fetchmail ?? false));
           assert.equal(env.WEBROOT_REDIRECT, webmail !== 'none' ? '/webmail' : opt.admin === false ? 'none' : '/admin');
 
