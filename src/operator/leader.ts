@@ -110,6 +110,10 @@ export class LeaseElector {
       return false;
     });
     if (ok) {
+      // A renewal after the renew deadline ends a stretch in which isLeader was already false, so
+      // passes in it skipped their writes: report it as a lost and regained lease, and the new
+      // term's fresh pass redoes them (otherwise they waited for the next resync).
+      if (this.leading && this.now() - this.lastRenew >= this.o.renewDeadlineMs) this.setLeading(false);
       this.lastRenew = this.now();
       this.setLeading(true);
     } else if (this.leading && this.now() - this.lastRenew >= this.o.renewDeadlineMs) {
