@@ -10,7 +10,7 @@ import { DnsOperator, OPERATOR_NODE_FLAGS, OPERATOR_RUNTIME_ENV, operatorRules, 
 import { parseConfigYaml } from '../../src/config/load.js';
 import { objectLabels, selectorLabels } from '../../src/model/labels.js';
 import { pod } from '../support/kube-fixtures.js';
-import { Cluster, settle, waitFor } from '../support/operator-harness.js';
+import { Cluster, waitFor } from '../support/operator-harness.js';
 import { validateAll, validateManifest } from '../support/schema.js';
 
 interface Obj {
@@ -138,7 +138,7 @@ describe('DnsOperator chart construct', () => {
       await waitFor('moved', () => c.targets().join() === '203.0.113.2');
       await a.stop();
       await c.waitLeader(b);
-      await settle(b);
+      await c.settle(b);
       const verbOf = (r: { method: string; name?: string; watch: boolean }) =>
         r.watch ? 'watch' : r.method === 'GET' ? (r.name ? 'get' : 'list') : ({ POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as Record<string, string>)[r.method]!;
       const used = new Set<string>();

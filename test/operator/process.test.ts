@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { pod } from '../support/kube-fixtures.js';
-import { Cluster, settle, waitFor } from '../support/operator-harness.js';
+import { Cluster, GUARD_MS, waitFor } from '../support/operator-harness.js';
 
 describe('operator process', () => {
   it('serves /healthz, /readyz (503 until the caches sync) and /metrics', async () => {
@@ -21,10 +21,10 @@ describe('operator process', () => {
       assert.equal((await fetch(`${base}/healthz`)).status, 200);
       assert.equal((await fetch(`${base}/readyz`)).status, 503);
       c.api.endOutage();
-      await waitFor('ready', () => op.ready, 5000);
+      await waitFor('ready', () => op.ready);
       assert.equal((await fetch(`${base}/readyz`)).status, 200);
-      await waitFor('record', () => c.targets().length === 1, 5000);
-      await settle(op);
+      await waitFor('record', () => c.targets().length === 1);
+      await c.settle(op);
       const res = await fetch(`${base}/metrics`);
       assert.match(String(res.headers.get('content-type')), /^text\/plain/);
       const text = await res.text();
@@ -74,8 +74,9 @@ describe('operator process', () => {
       const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
       const holder = () => (c.api.get('leases', 'mailu', 'mailu-dns-operator')?.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
       try {
-        await waitFor('child leads', () => holder() === 'child-pod', 20_000);
-        await waitFor('record', () => c.targets().join() === '203.0.113.1', 5000);
+        // A child process loads the whole CLI through tsx first: a guard for a slow machine.
+        await waitFor('child leads', () => holder() === 'child-pod', 2 * GUARD_MS);
+        await waitFor('record', () => c.targets().join() === '203.0.113.1');
       } catch (e) {
         child.kill('SIGKILL');
         throw new Error(`${(e as Error).message}\nstdout: ${out}\nstderr: ${err}`);

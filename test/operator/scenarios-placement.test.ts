@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { markTerminating, pod, setNodeAddresses, setPodState } from '../support/kube-fixtures.js';
-import { Cluster, metric, settle, waitFor } from '../support/operator-harness.js';
+import { Cluster, metric, waitFor } from '../support/operator-harness.js';
 import { operatorConfig } from '../support/operator-config.js';
 
 const ADDR = 'mailu-front-address';
@@ -30,7 +30,7 @@ describe('operator scenarios: front placement', () => {
       const op = await c.startOperator();
       await c.waitLeader(op);
       await waitFor('address record', () => c.targets().length > 0);
-      await settle(op);
+      await c.settle(op);
       const obj = c.endpoint(ADDR)!;
       assert.equal(obj.metadata.labels!['app.kubernetes.io/managed-by'], 'mailu-k8s');
       assert.equal(obj.metadata.labels!['app.kubernetes.io/instance'], 'mailu');
@@ -59,15 +59,15 @@ describe('operator scenarios: front placement', () => {
       // n1 drained: the pod is gone, its replacement goes through its lifecycle on n2.
       c.api.remove('pods', 'mailu', 'front-a');
       c.api.create('pods', pod('front-b', { state: 'pending' }));
-      await settle(op);
+      await c.settle(op);
       setPodState(c.api, 'mailu', 'front-b', 'scheduled', 'n2');
-      await settle(op);
+      await c.settle(op);
       setPodState(c.api, 'mailu', 'front-b', 'running');
-      await settle(op);
+      await c.settle(op);
       assert.deepEqual(c.targets(), [IP(1)], 'kept while nothing serves');
       setPodState(c.api, 'mailu', 'front-b', 'ready');
       await waitFor('new target', () => c.targets().join() === IP(2));
-      await settle(op);
+      await c.settle(op);
       assert.deepEqual(c.versions().map((v) => v.targets), [[IP(1)], [IP(2)]]);
       assert.ok(c.events('NoReadyFrontPod').length >= 1, 'the gap was reported');
     }));
@@ -80,11 +80,11 @@ describe('operator scenarios: front placement', () => {
       await c.waitLeader(op);
       await waitFor('first record', () => c.targets().join() === IP(1));
       c.api.create('pods', pod('front-new', { state: 'pending' }));
-      await settle(op);
+      await c.settle(op);
       setPodState(c.api, 'mailu', 'front-new', 'scheduled', 'n2');
-      await settle(op);
+      await c.settle(op);
       setPodState(c.api, 'mailu', 'front-new', 'running');
-      await settle(op);
+      await c.settle(op);
       assert.deepEqual(c.targets(), [IP(1)], 'a pending or unready pod is not published');
       setPodState(c.api, 'mailu', 'front-new', 'ready');
       await waitFor('both nodes', () => c.targets().length === 2);
@@ -93,7 +93,7 @@ describe('operator scenarios: front placement', () => {
       markTerminating(c.api, 'mailu', 'front-old');
       await waitFor('only the new node', () => c.targets().join() === IP(2));
       c.api.remove('pods', 'mailu', 'front-old');
-      await settle(op);
+      await c.settle(op);
       const versions = c.versions();
       assert.deepEqual(versions.map((v) => v.targets), [[IP(1)], [IP(1), IP(2)], [IP(2)]]);
       assert.ok(versions.every((v) => v.targets.length > 0), 'never empty');
@@ -110,7 +110,7 @@ describe('operator scenarios: front placement', () => {
       const terminatedAt = performance.now();
       markTerminating(c.api, 'mailu', 'front-old');
       c.api.create('pods', pod('front-new', { state: 'pending' }));
-      await settle(op);
+      await c.settle(op);
       assert.deepEqual(c.targets(), [IP(1)], 'kept: better a stale address than none');
       assert.equal(await metric(op, 'mailu_dns_operator_keeping_last_record', { record: 'address' }), 1);
       const ev = c.events('NoReadyFrontPod');
@@ -120,7 +120,7 @@ describe('operator scenarios: front placement', () => {
       assert.ok(c.logs.some((l) => l.level === 'warn' && /keeping the last published targets/.test(l.msg)));
       setPodState(c.api, 'mailu', 'front-new', 'ready', 'n3');
       await waitFor('new node', () => c.targets().join() === IP(3));
-      await settle(op);
+      await c.settle(op);
       const versions = c.versions();
       assert.deepEqual(versions.map((v) => v.targets), [[IP(1)], [IP(3)]]);
       assert.ok(versions.filter((v) => v.time > terminatedAt).every((v) => !v.targets.includes(IP(1))));
@@ -138,6 +138,7 @@ describe('operator scenarios: front placement', () => {
       await waitFor('deleted', () => c.endpoint(ADDR) === undefined);
       setPodState(c.api, 'mailu', 'front-a', 'ready');
       await waitFor('recreated', () => c.targets().join() === IP(1));
+      await c.settle(op);
       assert.deepEqual(c.versions().map((v) => v.type), ['ADDED', 'DELETED', 'ADDED']);
       assert.ok(c.events('RecordRemoved').length === 1);
     }));
@@ -155,7 +156,7 @@ describe('operator scenarios: front placement', () => {
       assert.deepEqual(c.targets(), [IP(4), IP(200)]);
       setPodState(c.api, 'mailu', 'front-n1', 'ready');
       await waitFor('three again', () => c.targets().length === 3);
-      await settle(op);
+      await c.settle(op);
       assert.deepEqual(c.versions().map((v) => v.targets.length), [3, 2, 3]);
     }));
 
@@ -169,7 +170,7 @@ describe('operator scenarios: front placement', () => {
       await waitFor('two targets', () => c.targets().length === 2);
       setNodeAddresses(c.api, 'n1', [], ['10.0.0.1']);
       await waitFor('n1 gone', () => c.targets().join() === IP(2));
-      await settle(op);
+      await c.settle(op);
       const ev = c.events('NodeWithoutExternalIP').filter((e) => (e.involvedObject as { name: string }).name === ADDR);
       assert.equal(ev.length, 1);
       assert.match(String(ev[0]!.message), /node n1/);
@@ -177,7 +178,7 @@ describe('operator scenarios: front placement', () => {
       assert.ok(c.logs.some((l) => l.level === 'warn' && /node n1 .*no ExternalIP/.test(l.msg)));
       // The last public node loses its address too: nothing left to publish, keep the record.
       setNodeAddresses(c.api, 'n2', [], ['10.0.0.2']);
-      await settle(op);
+      await c.settle(op);
       assert.deepEqual(c.targets(), [IP(2)]);
       assert.equal(await metric(op, 'mailu_dns_operator_keeping_last_record', { record: 'address' }), 1);
       setNodeAddresses(c.api, 'n1', [IP(11)]);
@@ -192,7 +193,7 @@ describe('operator scenarios: front placement', () => {
       const op = await c.startOperator({ config: operatorConfig({ operator: { allHostnames: true } }) });
       await c.waitLeader(op);
       await waitFor('record', () => c.targets().length > 0);
-      await settle(op);
+      await c.settle(op);
       const types = () => ((c.endpoint(ADDR)!.spec as { endpoints: Array<{ dnsName: string; recordType: string; targets: string[] }> }).endpoints).map((e) => `${e.dnsName} ${e.recordType} ${e.targets.join(',')}`);
       assert.deepEqual(types(), [
         `mail.example.com A ${IP(6)}`, 'mail.example.com AAAA 2001:db8::6',

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pod, setNodeAddresses } from '../support/kube-fixtures.js';
-import { Cluster, metric, settle, waitFor } from '../support/operator-harness.js';
+import { Cluster, metric, waitFor } from '../support/operator-harness.js';
 import { operatorConfig } from '../support/operator-config.js';
 
 const SPF = 'mailu-spf';
@@ -44,7 +44,7 @@ describe('operator scenarios: SPF record', () => {
       await waitFor('mx1 readdressed', () => spf(c) === 'v=spf1 ip4:198.51.100.21 ip4:198.51.100.31 ip6:2001:db8::31 -all');
       c.api.remove('nodes', undefined, 'w1');
       await waitFor('w1 removed', () => spf(c) === 'v=spf1 ip4:198.51.100.31 ip6:2001:db8::31 -all');
-      await settle(op);
+      await c.settle(op);
       assert.equal(c.versions(SPF).length, 4);
       assert.ok(c.events('TargetsChanged').some((e) => (e.involvedObject as { name: string }).name === SPF));
       assert.equal(await metric(op, 'mailu_dns_operator_spf_valid'), 1);
@@ -70,7 +70,7 @@ describe('operator scenarios: SPF record', () => {
       c.api.create('nodes', { ...c.api.get('nodes', undefined, 'other')!, metadata: { name: 'gw-0', labels: { egress: 'mail' } } });
       setNodeAddresses(c.api, 'gw-0', ['198.51.100.100']);
       await waitFor('new first node', () => spf(c)!.startsWith('v=spf1 ip4:198.51.100.100 '));
-      await settle(op);
+      await c.settle(op);
       assert.deepEqual(c.versions(SPF).map((v) => v.targets[0]!.split(' ')[1]), ['ip4:198.51.100.1', 'ip4:198.51.100.2', 'ip4:198.51.100.100']);
     }));
 
@@ -88,7 +88,7 @@ describe('operator scenarios: SPF record', () => {
         setNodeAddresses(c.api, `n${i}`, [`198.51.100.${i}`]);
       }
       await waitFor('invalid reported', () => c.events('SpfInvalid').length === 1);
-      await settle(op);
+      await c.settle(op);
       assert.equal(spf(c), valid, 'last valid record kept');
       assert.equal(c.versions(SPF).length, 1);
       assert.equal(await metric(op, 'mailu_dns_operator_spf_valid'), 0);
@@ -110,7 +110,7 @@ describe('operator scenarios: SPF record', () => {
       const op = await c.startOperator({ config });
       await c.waitLeader(op);
       await waitFor('address', () => c.targets().length === 1);
-      await settle(op);
+      await c.settle(op);
       assert.equal(c.endpoint(SPF), undefined);
     }));
 });

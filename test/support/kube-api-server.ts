@@ -348,6 +348,14 @@ export class KubeApiServer {
     return all.filter((o) => namespace === undefined || o.metadata.namespace === namespace).map((o) => structuredClone(o));
   }
 
+  /** What a list of this collection path (e.g. /api/v1/namespaces/mailu/pods) with a label selector holds now. */
+  collection(path: string, labelSelector?: string): KubeObject[] {
+    const route = this.route(path.split('/').filter((p) => p !== ''));
+    if (!route || route.name) throw new Error(`not a collection path: ${path}`);
+    const sel = this.selectors(route.resource, route.namespace, labelSelector ? { labelSelector } : {});
+    return [...this.store.get(route.resource.plural)!.values()].filter((o) => this.matches(sel, o)).map((o) => structuredClone(o));
+  }
+
   /** Creates an object as a client would (status kept: tests play kubelet/controllers too). */
   create(plural: string, obj: KubeObject): KubeObject {
     return structuredClone(this.doCreate(this.resource(plural), obj.metadata.namespace, obj, { keepStatus: true }));

@@ -1,5 +1,9 @@
 // Runs DNS operators against the Kubernetes API test server, as in a cluster: kubeconfig, HTTP,
 // watches. Records every version of the DNSEndpoints and the operators' JSON logs for assertions.
+//
+// Tests wait on conditions, never on time: `waitFor` polls a condition (its deadline only turns a
+// hang into a failure), and `Cluster.settle` returns once the operators' caches hold exactly what
+// the API server holds and no reconcile pass is running or queued, however slow the machine.
 import { Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import type { MailuConfig } from '../../src/config/schema.js';
@@ -12,6 +16,26 @@ import { operatorConfig } from './operator-config.js';
 
 /** Test clock speed: 1 s of operator time takes 50 ms. */
 export const SCALE = 0.05;
+
+/** Failure guard of every wait: far above what any wait needs, even on a loaded machine. */
+export const GUARD_MS = 30_000;
+
+/**
+ * Operator timings for tests: the scaled clock, except the lease's renew deadline and duration and
+ * the graceful-stop bound, which keep their real length. A stalled event loop (a busy machine) must
+ * not cost the leader its lease or cut a stop short of releasing it; scenarios about lease expiry
+ * pass scaled lease timings themselves (see `scaledLease`).
+ */
+export function testTimings(config: MailuConfig): OperatorTimings {
+  const real = defaultTimings(config);
+  return { ...scaleTimings(real, SCALE), leaseDurationMs: real.leaseDurationMs, renewDeadlineMs: real.renewDeadlineMs, shutdownMs: real.shutdownMs };
+}
+
+/** The lease timings on the scaled clock, for scenarios that wait for a lease to expire. */
+export function scaledLease(config: MailuConfig = operatorConfig()): Partial<OperatorTimings> {
+  const t = scaleTimings(defaultTimings(config), SCALE);
+  return { leaseDurationMs: t.leaseDurationMs, renewDeadlineMs: t.renewDeadlineMs };
+}
 
 export interface LogLine {
   level: string;
@@ -33,15 +57,35 @@ export function targetsOf(o: KubeObject | undefined): string[] {
   return eps.flatMap((e) => e.targets ?? []);
 }
 
-export async function waitFor(what: string, pred: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/** Polls `pred` until it holds; the deadline is a failure guard, not part of any scenario. */
+export async function waitFor(what: string, pred: () => boolean, guardMs = GUARD_MS): Promise<void> {
+  const deadline = Date.now() + guardMs;
   while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    if (Date.now() > deadline) throw new Error(`gave up after ${guardMs} ms waiting for: ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface CachedObject {
+  metadata?: { namespace?: string; name?: string; resourceVersion?: string };
+}
+
+/** One informer as the settle barrier sees it: where it lists and watches, and what it holds. */
+interface InformerView {
+  spec: { path: string; labelSelector?: string };
+  list(): readonly CachedObject[];
+}
+
+/** The operator's informers. A test-only look at a private field: nothing else exposes the caches. */
+function informersOf(op: Operator): InformerView[] {
+  return Object.values(op['informers']);
+}
+
+function cacheKey(o: CachedObject): string {
+  return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+}
 
 export class Cluster {
   readonly api: KubeApiServer;
@@ -107,7 +151,7 @@ export class Cluster {
       metricsPort: 0,
       metricsHost: '127.0.0.1',
       logger: createLogger({ level: 'debug', destination: sink }),
-      timings: { ...scaleTimings(defaultTimings(config), SCALE), ...(opts.timings ?? {}) },
+      timings: { ...testTimings(config), ...(opts.timings ?? {}) },
     });
     this.operators.push(op);
     await op.start();
@@ -117,8 +161,35 @@ export class Cluster {
     return op;
   }
 
-  async waitLeader(op: Operator, timeoutMs = 3000): Promise<void> {
-    await waitFor(`${op.identity} leads`, () => op.isLeader, timeoutMs);
+  async waitLeader(op: Operator, guardMs = GUARD_MS): Promise<void> {
+    await waitFor(`${op.identity} leads`, () => op.isLeader, guardMs);
+  }
+
+  /** True when every cache of `op` holds the objects the API server holds now, at the same versions. */
+  caughtUp(op: Operator): boolean {
+    if (!op.ready) return false;
+    return informersOf(op).every((inf) => {
+      const cached = new Map(inf.list().map((o) => [cacheKey(o), o.metadata?.resourceVersion]));
+      const live = this.api.collection(inf.spec.path, inf.spec.labelSelector);
+      return live.length === cached.size && live.every((o) => cached.get(cacheKey(o)) === o.metadata.resourceVersion);
+    });
+  }
+
+  /**
+   * Waits until the operators have seen every change made so far and acted on it: caches caught up
+   * with the API server, no pass running or queued, Events sent. Their own writes come back through
+   * the watches, so it repeats until a round starts no pass.
+   */
+  async settle(...ops: Operator[]): Promise<void> {
+    const what = `caches of ${ops.map((o) => o.identity).join(', ')} match the API server`;
+    const deadline = Date.now() + GUARD_MS;
+    for (;;) {
+      await waitFor(what, () => ops.every((o) => this.caughtUp(o)), Math.max(0, deadline - Date.now()));
+      const passes = ops.map((o) => o.reconciler.passes);
+      await Promise.all(ops.map((o) => o.idle()));
+      if (ops.every((o, i) => o.reconciler.passes === passes[i] && this.caughtUp(o))) return;
+      if (Date.now() > deadline) throw new Error(`gave up after ${GUARD_MS} ms: the operators kept starting passes (${what})`);
+    }
   }
 
   async stop(): Promise<void> {
@@ -134,10 +205,4 @@ export async function metric(op: Operator, name: string, labels: Record<string, 
   const m = all.find((x) => x.name === name);
   const v = m?.values.find((val) => Object.entries(labels).every(([k, want]) => String((val.labels as Record<string, unknown>)[k]) === want));
   return v ? Number(v.value) : 0;
-}
-
-/** Lets watch events travel over HTTP and the operator finish its passes. */
-export async function settle(...ops: Operator[]): Promise<void> {
-  await sleep(40);
-  await Promise.all(ops.map((o) => o.idle()));
 }
