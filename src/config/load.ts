@@ -8,7 +8,7 @@ import { checkConfig } from '../model/invariants.js';
 import { fittingSelectors, prefill } from './branches.js';
 import { ConfigError, type ConfigIssue, formatPath } from './errors.js';
 import { configSchema, type MailuConfig } from './schema.js';
-import { closest } from './suggest.js';
+import { unknownKeyMessage } from './suggest.js';
 
 export interface ParsedConfig {
   config: MailuConfig;
@@ -115,9 +115,8 @@ function zodIssues(err: z.ZodError, raw: unknown): ConfigIssue[] {
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeysAt(issue.path as PropertyKey[], raw);
       for (const key of issue.keys) {
-        const hint = closest(key, known);
         const full = path ? `${path}.${key}` : key;
-        out.push({ path: full, message: `unknown key${hint ? ` (did you mean "${hint}"?)` : ''}` });
+        out.push({ path: full, message: unknownKeyMessage(key, known, path) });
       }
       continue;
     }

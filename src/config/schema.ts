@@ -8,7 +8,16 @@ import { z } from 'zod';
 import { DEFAULT_MAIL_PORTS, MAIL_PORT_NUMBERS } from '../model/ports.js';
 import { withDefaultBranch } from './branches.js';
 import { cpuAmount, memorySize, messageSize, storageSize } from './quantity.js';
-import { envValue, traefikMinorVersion } from './spellings.js';
+import {
+  bareHost,
+  dmarcReportUri,
+  envValue,
+  serviceHost,
+  traefikMinorVersion,
+  traefikVersion,
+  withReportSizeLimits,
+  withTraefikVersion,
+} from './spellings.js';
 
 // ---------------------------------------------------------------- primitives
 
@@ -179,7 +188,8 @@ const databaseSection = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('sqlite') }),
   z.strictObject({
     type: z.enum(['postgresql', 'mysql']),
-    host: hostname.or(ipAddress),
+    /** A Service name (postgres-rw, postgres-rw.databases), a DNS name or an IP address. */
+    host: serviceHost('database.port'),
     port: port.optional(),
     name: z.string().min(1).default('mailu'),
     secret: dbSecret,
@@ -195,7 +205,7 @@ const databaseSection = z.discriminatedUnion('type', [
 
 const redisSection = z.discriminatedUnion('mode', [
   z.strictObject({ mode: z.literal('bundled'), image: z.string().default('docker.io/library/redis:7.4-alpine') }),
-  z.strictObject({ mode: z.literal('external'), host: hostname.or(ipAddress), port: port.default(6379) }),
+  z.strictObject({ mode: z.literal('external'), host: serviceHost('redis.port'), port: port.default(6379) }),
 ]);
 
 const secretsSection = z.strictObject({
@@ -278,8 +288,9 @@ const exposureSection = z.discriminatedUnion('mode', [
   z.strictObject({
     mode: z.literal('traefik'),
     ports: z.array(mailPort).min(1).default([...DEFAULT_MAIL_PORTS]),
-    traefik: z.strictObject({
-      version: z.union([z.literal(2), z.literal(3)]).default(3),
+    // version "v3.5" sets minorVersion "5" (withTraefikVersion).
+    traefik: withTraefikVersion(z.strictObject({
+      version: traefikVersion.default({ major: 3 }),
       /** Minor[.patch] within the major version, e.g. "5.1" for 3.5.1; decides how PROXY is sent. Default: the last release line (2.11 / 3.7). */
       minorVersion: traefikMinorVersion.optional(),
       entryPoints: traefikEntryPoints.default({}),
@@ -289,7 +300,7 @@ const exposureSection = z.discriminatedUnion('mode', [
       loadBalancerProxyCidrs: z.array(cidr).default([]),
       namespace: movedTo('cluster.traefikNamespace (one setting for mail and web)'),
       replicas: z.number().int().min(1).max(10).default(1),
-    }),
+    })),
   }),
 ]);
 
@@ -342,7 +353,7 @@ const egressSection = z.discriminatedUnion('mode', [
   }),
   z.strictObject({
     mode: z.literal('relay'),
-    host: hostname,
+    host: bareHost('egress.port').pipe(hostname),
     port: port.default(587),
     /** Relay credentials; leave out for a relay that admits the cluster by its address. */
     secret: z
@@ -370,11 +381,13 @@ const dnsSection = z.strictObject({
   dmarc: z
     .strictObject({
       policy: z.enum(['none', 'quarantine', 'reject']).default('reject'),
-      rua: z.email().optional(),
-      ruf: z.email().optional(),
+      /** dmarc@example.com or mailto:dmarc@example.com[!10m]; the size limit is output as ruaSizeLimit. */
+      rua: dmarcReportUri.optional(),
+      ruf: dmarcReportUri.optional(),
       adkim: z.enum(['s', 'r']).default('s'),
       aspf: z.enum(['s', 'r']).default('s'),
     })
+    .transform(withReportSizeLimits)
     .prefault({}),
   dkim: z.strictObject({ selector: dnsLabel('DKIM selector').default('dkim') }).prefault({}),
   mtaSts: z

@@ -1,6 +1,7 @@
 // Field types that accept what people naturally write (a YAML number for a version, `true` for an
 // environment value, `mailto:` before a report address, a Service's short name) and turn it into
 // the one form the rest of the project uses; anything else is refused with the spelling to use.
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 /** A custom issue from a transform: the value is refused with `message`. */
@@ -30,3 +31,127 @@ export const traefikMinorVersion = z
     if (/^\d+(\.\d+)?$/.test(s)) return s;
     return refuse(ctx, v, `${JSON.stringify(v)} is not "minor" or "minor.patch", e.g. "5.2" for Traefik 3.5.2 (the major goes in exposure.traefik.version)`);
   });
+
+// ---------------------------------------------------------------- hosts
+
+const LABEL = '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?';
+/** One or more DNS labels: a Service's short name (`postgres-rw`), `name.namespace`, or a full name. */
+const SERVICE_HOST_RE = new RegExp(`^(?=.{1,253}$)${LABEL}(\\.${LABEL})*$`);
+
+/**
+ * Why a host field holds more than a host (a URL, a port, postfix's brackets), or undefined.
+ * `portField` is where the port belongs.
+ */
+function hostShapeProblem(value: string, portField: string): string | undefined {
+  const url = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?(\[[^\]]*\]|[^:/]*)(?::(\d+))?/i.exec(value);
+  if (url) return `${JSON.stringify(value)} is a URL; write only the host ("${url[1]!.replace(/^\[|\]$/g, '')}")${url[2] ? ` and put the port in ${portField}` : ''}`;
+  const hostPort = /^\[?([^\]]+?)\]?:(\d+)$/.exec(value);
+  if (hostPort && !ipaddr.IPv6.isValid(value)) {
+    return `${JSON.stringify(value)}: put the port in ${portField} (${portField.split('.').pop()}: ${hostPort[2]}) and write only the host ("${hostPort[1]}")${value.startsWith('[') ? '; the brackets are not needed' : ''}`;
+  }
+  if (/^\[.*\]$/.test(value)) return `${JSON.stringify(value)}: write the host without brackets ("${value.slice(1, -1)}")`;
+  return undefined;
+}
+
+/**
+ * A database or Redis host: a Service name as pods resolve it (`postgres-rw`,
+ * `postgres-rw.databases`, `postgres-rw.databases.svc`; Mailu's pods search their namespace and
+ * svc.<cluster domain>), a DNS name, or an IP address.
+ */
+export function serviceHost(portField: string) {
+  return z.string().transform((v, ctx) => {
+    const s = v.trim().toLowerCase().replace(/\.$/, '');
+    if (ipaddr.isValid(s)) return s;
+    const shape = hostShapeProblem(s, portField);
+    if (shape) return refuse(ctx, v, shape);
+    if (SERVICE_HOST_RE.test(s)) return s;
+    return refuse(
+      ctx,
+      v,
+      `${JSON.stringify(v)} is not a host: write a Service name (e.g. postgres-rw, or postgres-rw.databases from another namespace), a DNS name or an IP address (letters, digits and hyphens)`,
+    );
+  });
+}
+
+/** Refuses URLs, host:port and bracketed forms in a host field before its own rule applies. */
+export function bareHost(portField: string) {
+  return z.string().transform((v, ctx) => {
+    const shape = hostShapeProblem(v.trim(), portField);
+    return shape ? refuse(ctx, v, shape) : v;
+  });
+}
+
+// ---------------------------------------------------------------- Traefik version
+
+export interface TraefikVersion {
+  major: 2 | 3;
+  /** Minor[.patch] written after the major ("v3.5.2" → "5.2"). */
+  minor?: string;
+}
+
+/** 3, "3", "v3", "v3.5", 3.5 (YAML keeps "3.10" as typed) → major and minor. */
+export const traefikVersion = z
+  .union([z.string(), z.number()], { error: 'expected a Traefik version: 3 or 2' })
+  .transform((v, ctx): TraefikVersion => {
+    const m = /^v?(\d+)(?:\.(\d+(?:\.\d+)?))?$/i.exec(String(v).trim());
+    if (!m) return refuse(ctx, v, `${JSON.stringify(v)} is not a Traefik version: write 3 or 2 (a minor may follow: "3.5", "v3.5.2")`);
+    const major = Number(m[1]);
+    if (major === 2 || major === 3) return m[2] ? { major, minor: m[2] } : { major };
+    if (major === 1) return refuse(ctx, v, 'Traefik 1 is not supported (its routing resources differ): use Traefik 2.10+ or 3');
+    return refuse(ctx, v, `Traefik ${major} is not known to mailu-k8s: write 3 or 2`);
+  });
+
+/**
+ * Resolves `version: "v3.5"` into version 3 and minorVersion "5" (unless minorVersion is set to
+ * something else: then the minor belongs in minorVersion only).
+ */
+export function withTraefikVersion<S extends z.ZodType<{ version: TraefikVersion; minorVersion?: string | undefined }>>(block: S) {
+  return block.transform((t, ctx) => {
+    const { major, minor } = t.version;
+    if (minor !== undefined && t.minorVersion !== undefined && minor !== t.minorVersion) {
+      ctx.issues.push({
+        code: 'custom',
+        path: ['version'],
+        input: t.version,
+        message: `says minor ${minor} but minorVersion is "${t.minorVersion}": write the major here (${major}) and the minor only in minorVersion`,
+      });
+      return z.NEVER;
+    }
+    return { ...t, version: major, minorVersion: t.minorVersion ?? minor } as Omit<z.output<S>, 'version' | 'minorVersion'> & { version: 2 | 3; minorVersion?: string };
+  });
+}
+
+// ---------------------------------------------------------------- DMARC report addresses
+
+export interface ReportUri {
+  address: string;
+  /** RFC 7489 §6.2 size limit ("10m"), when the URI carried one. */
+  sizeLimit?: string;
+}
+
+/**
+ * A DMARC report address, as an address (dmarc@example.com) or as DMARC writes it
+ * (mailto:dmarc@example.com, optionally with a size limit: mailto:dmarc@example.com!10m). One
+ * address only: Mailu takes a single one (DMARC_RUA / DMARC_RUF).
+ */
+export const dmarcReportUri = z.string().transform((v, ctx): ReportUri => {
+  const s = v.trim();
+  if (s.includes(',')) return refuse(ctx, v, 'one report address only (Mailu takes a single one, DMARC_RUA/DMARC_RUF); keep the one at your own domain');
+  const m = /^(?:mailto:)?([^!\s]+)(?:!(\d+[kmgt]?))?$/i.exec(s);
+  if (!m || /^[a-z][a-z0-9+.-]*:/i.test(m[1]!) || !z.email().safeParse(m[1]).success) {
+    return refuse(ctx, v, `${JSON.stringify(v)} is not a report address: write dmarc@example.com or mailto:dmarc@example.com (a size limit may follow: mailto:dmarc@example.com!10m)`);
+  }
+  return m[2] ? { address: m[1]!, sizeLimit: m[2].toLowerCase() } : { address: m[1]! };
+});
+
+/** dns.dmarc with rua/ruf as plain addresses and their size limits beside them (ruaSizeLimit, rufSizeLimit). */
+export function withReportSizeLimits<T extends { rua?: ReportUri | undefined; ruf?: ReportUri | undefined }>(d: T) {
+  const { rua, ruf, ...rest } = d;
+  return {
+    ...rest,
+    ...(rua ? { rua: rua.address } : {}),
+    ...(rua?.sizeLimit ? { ruaSizeLimit: rua.sizeLimit } : {}),
+    ...(ruf ? { ruf: ruf.address } : {}),
+    ...(ruf?.sizeLimit ? { rufSizeLimit: ruf.sizeLimit } : {}),
+  } as Omit<T, 'rua' | 'ruf'> & { rua?: string; ruaSizeLimit?: string; ruf?: string; rufSizeLimit?: string };
+}

@@ -3,6 +3,7 @@
 // (exit 2) and warns (exit 0) on risky but legal choices.
 import type { ConfigIssue } from '../config/errors.js';
 import type { MailuConfig } from '../config/schema.js';
+import { cidrOverlapAdvice } from './address-checks.js';
 import { envPolicyIssues } from './env-policy.js';
 import { decideExposure, type Exposure, traefikMinor } from './exposure.js';
 import { clusterAddresses, covers, isWide, isWorld, isIpv6 } from './net.js';
@@ -120,7 +121,7 @@ export function checkConfig(config: MailuConfig): CheckResult {
   // -- cluster addresses
   const cl = config.cluster;
   if (covers(cl.serviceCidr, cl.podCidr) || covers(cl.podCidr, cl.serviceCidr)) {
-    err('cluster.serviceCidr', `${cl.serviceCidr} overlaps cluster.podCidr ${cl.podCidr}`);
+    err('cluster.serviceCidr', cidrOverlapAdvice(cl.podCidr, cl.serviceCidr));
   }
   const addrs = clusterAddresses(config);
   for (const [field, ip] of [['cluster.dnsServiceIp', addrs.clusterDns], ['cluster.resolverServiceIp', addrs.resolver]] as const) {

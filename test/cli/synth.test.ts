@@ -137,7 +137,7 @@ describe('bad input through the binary: exit 2, the reason, nothing written', ()
       file: () => configFile(cfg({ egress: { mode: 'ciliumGateway', nodeSelector: { gw: 'true' }, egressIP: '192.0.2.25', interface: 'eth1' } })),
       stderr: /^error: egress\.interface: set egressIP or interface, not both/m,
     },
-    { name: 'misspelt key', file: () => configFile({ ...BASE, exposure: { mode: 'hostPort', hostPort: { deamonSet: true } } }), stderr: /^error: exposure\.hostPort\.deamonSet: unknown key \(did you mean "daemonSet"\?\)$/m },
+    { name: 'misspelt key', file: () => configFile({ ...BASE, exposure: { mode: 'hostPort', hostPort: { deamonSet: true } } }), stderr: /^error: exposure\.hostPort\.deamonSet: unknown key \(did you mean "daemonSet"\?\); valid keys: daemonSet, nodeSelector$/m },
     { name: 'mailu.env overriding SUBNET', file: () => configFile(cfg({ mailu: { env: { SUBNET: '0.0.0.0/0' } } })), stderr: /^error: mailu\.env\.SUBNET: is set by mailu-k8s; configure cluster\.podCidr instead/m },
     { name: 'tls none with 465', file: () => configFile(cfg({ tls: { source: 'none' }, exposure: { mode: 'hostPort', ports: [25, 465] } })), stderr: /^error: exposure\.ports\[1\]: 465 is a TLS-only port/m },
     { name: 'port 70000', file: () => configFile(cfg({ exposure: { mode: 'hostPort', ports: [70000] } })), stderr: /^error: exposure\.ports\[0\]: not a Mailu mail port/m },
