@@ -13,16 +13,18 @@
 //   forged   127.1.0.99  the address the attacker claims: inside cluster.podCidr 127.1.0.0/16 (=
 //                        SUBNET, what Mailu relays for), the claim that would make an open relay.
 //                        serviceCidr is 127.2.0.0/16; neither range contains the three above.
-// Ports: the harness (test/support/e2e/front.ts) moves every listener Mailu renders to a free port
-// on 127.0.0.1 (25, 80, 443, 993, … and front's internal 8000/10204/10143/…), points admin's
-// FQDN:8080 at our stand-in and nginx's resolver at our DNS server; the mapping is per run
-// (front.ports: container port → local port). Nothing that decides trust is rewritten.
+// Ports: exposure.ports is 25, 465, 587, 993 (465, 587, 993 behind a PROXY load balancer: the model
+// refuses PROXY on 25 there). The harness (test/support/e2e/front.ts) moves every listener Mailu
+// renders to a free port on 127.0.0.1 (25, 80, 443, 465, 993, … and front's internal 8000, 10204,
+// 10143, …), points admin's FQDN:8080 at our stand-in and nginx's resolver at our DNS server; the
+// mapping is per run (front.ports: container port → local port). Nothing deciding trust changes.
 //
 // How each fact is observed:
 //   mail  admin's stand-in records every /internal/auth/email call (Client-Ip, Auth-Protocol, …)
-//         from nginx (port 25) and from dovecot's login.lua (993); the SMTP backend records the
-//         XCLIENT ADDR nginx hands postfix and the IMAP backend the ID x-originating-ip dovecot hands
-//         the mailbox server. Calls are matched to connections by a tag (MAIL FROM / login name).
+//         from nginx (port 25) and from dovecot's login.lua (submissions 465, imaps 993); the SMTP
+//         backends record the XCLIENT ADDR nginx / dovecot hand postfix, the IMAP backend the ID
+//         x-originating-ip dovecot hands the mailbox server. Calls are matched to connections by a
+//         tag (MAIL FROM / login name). 587 is only checked as rendered (haproxy = yes).
 //   web   Mailu's nginx proxies /sso/ to admin with `X-Real-IP: $remote_addr` (proxy.conf), the
 //         header admin takes the client address from; the stand-in records it, so X-Real-IP is
 //         nginx's $remote_addr after its real-IP handling (PROXY or X-Forwarded-For).
