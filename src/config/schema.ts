@@ -6,6 +6,7 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { DEFAULT_MAIL_PORTS, MAIL_PORT_NUMBERS } from '../model/ports.js';
+import { cidrProblem, type Family, ipOrCidr, notAnAddress } from './addresses.js';
 import { withDefaultBranch } from './branches.js';
 import { cpuAmount, memorySize, messageSize, storageSize } from './quantity.js';
 import {
@@ -13,6 +14,7 @@ import {
   dmarcReportUri,
   envValue,
   serviceHost,
+  timezone,
   traefikMinorVersion,
   traefikVersion,
   withReportSizeLimits,
@@ -42,18 +44,11 @@ export const dnsDomain = z
 const dnsLabel = (what: string) =>
   z.string().regex(DNS_LABEL_RE, { message: `not a valid ${what} (lower-case DNS label, max 63 chars)` });
 
-function cidrOf(family: 'ipv4' | 'ipv6' | 'any') {
+/** A CIDR in canonical form: host bits set (10.42.0.1/16) is refused with the network to write. */
+function cidrOf(family: Family) {
   return z.string().superRefine((s, ctx) => {
-    let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number];
-    try {
-      parsed = ipaddr.parseCIDR(s);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `"${s}" is not a CIDR (e.g. 10.42.0.0/16)` });
-      return;
-    }
-    if (family !== 'any' && parsed[0].kind() !== family) {
-      ctx.addIssue({ code: 'custom', message: `"${s}" is not an ${family === 'ipv4' ? 'IPv4' : 'IPv6'} CIDR` });
-    }
+    const problem = cidrProblem(s, family);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 }
 export const cidr = cidrOf('any');
@@ -375,7 +370,7 @@ const dnsSection = z.strictObject({
     .strictObject({
       all: z.enum(['-all', '~all']).default('~all'),
       include: z.array(dnsDomain).default([]),
-      extraIps: z.array(z.union([ipAddress, cidr])).default([]),
+      extraIps: z.array(ipOrCidr).default([]),
     })
     .prefault({}),
   dmarc: z
@@ -427,13 +422,13 @@ const dnsSection = z.strictObject({
 export const configSchema = z.strictObject({
   /** Instance name: prefix of every object name and value of app.kubernetes.io/instance. */
   instance: dnsLabel('instance name').refine((s) => s.length <= 40, { message: 'at most 40 characters' }).default('mailu'),
-  domain: hostname,
-  hostnames: z.array(hostname).min(1),
+  domain: hostname.superRefine(notAnAddress('the mail domain')),
+  hostnames: z.array(hostname.superRefine(notAnAddress('a mail hostname'))).min(1),
   namespace: dnsLabel('namespace').default('mailu'),
   /** Emit the Namespace itself; deleting the output then deletes it with your Secrets and volumes. */
   manageNamespace: z.boolean().default(false),
   postmaster: z.string().regex(/^[a-z0-9._+-]+$/i, { message: 'not a mailbox local part' }).default('postmaster'),
-  timezone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, { message: 'not a tz database name like Europe/Berlin' }).default('Etc/UTC'),
+  timezone: timezone.default('Etc/UTC'),
   mailu: mailuSection.prefault({}),
   cluster: clusterSection.prefault({}),
   components: componentsSection.prefault({}),

@@ -3,6 +3,7 @@
 // the one form the rest of the project uses; anything else is refused with the spelling to use.
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { closest } from './suggest.js';
 
 /** A custom issue from a transform: the value is refused with `message`. */
 function refuse(ctx: z.core.$RefinementCtx, input: unknown, message: string): never {
@@ -155,3 +156,42 @@ export function withReportSizeLimits<T extends { rua?: ReportUri | undefined; ru
     ...(ruf?.sizeLimit ? { rufSizeLimit: ruf.sizeLimit } : {}),
   } as Omit<T, 'rua' | 'ruf'> & { rua?: string; ruaSizeLimit?: string; ruf?: string; rufSizeLimit?: string };
 }
+
+// ---------------------------------------------------------------- time zones
+
+/** Canonical tz database names this runtime knows, plus the UTC spellings Mailu's default uses. */
+const ZONES: readonly string[] = [...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC'];
+const ZONE_SET = new Set(ZONES);
+
+/** A tz alias (US/Eastern, Asia/Kolkata on an older ICU) the runtime resolves, with the database's capitals. */
+function knownAlias(name: string): boolean {
+  if (!name.split('/').every((seg) => /^[A-Z]/.test(seg))) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** "Berlin" → Europe/Berlin, "europe/berlin" → Europe/Berlin, "Europe/Berln" → Europe/Berlin. */
+function zoneHint(name: string): string | undefined {
+  const lower = name.toLowerCase().replace(/ /g, '_');
+  const exact = ZONES.find((z) => z.toLowerCase() === lower);
+  if (exact) return exact;
+  const byCity = (city: string) => ZONES.filter((z) => z.toLowerCase().endsWith(`/${city.toLowerCase()}`));
+  const sameCity = byCity(lower);
+  if (sameCity.length === 1) return sameCity[0];
+  const whole = closest(name, ZONES);
+  if (whole) return whole;
+  const city = closest(lower, ZONES.map((z) => z.split('/').pop()!));
+  const near = city ? byCity(city) : [];
+  return near.length === 1 ? near[0] : undefined;
+}
+
+/** TZ for every Mailu container: a tz database name such as Europe/Berlin or Etc/UTC. */
+export const timezone = z.string().superRefine((s, ctx) => {
+  if (ZONE_SET.has(s) || knownAlias(s)) return;
+  const hint = zoneHint(s);
+  ctx.addIssue({ code: 'custom', message: `"${s}" is not a tz database time zone${hint ? `; did you mean ${hint}?` : ' (e.g. Europe/Berlin, America/New_York, Etc/UTC)'}` });
+});

@@ -3,7 +3,7 @@
 // (exit 2) and warns (exit 0) on risky but legal choices.
 import type { ConfigIssue } from '../config/errors.js';
 import type { MailuConfig } from '../config/schema.js';
-import { cidrOverlapAdvice } from './address-checks.js';
+import { cidrOverlapAdvice, publicAddressWarnings } from './address-checks.js';
 import { envPolicyIssues } from './env-policy.js';
 import { decideExposure, type Exposure, traefikMinor } from './exposure.js';
 import { clusterAddresses, covers, isWide, isWorld, isIpv6 } from './net.js';
@@ -144,6 +144,7 @@ export function checkConfig(config: MailuConfig): CheckResult {
   }
 
   warnings.push(...platformWarnings(config));
+  warnings.push(...publicAddressWarnings(config));
 
   // -- the decisions themselves must hold the invariants
   if (errors.length === 0) {
