@@ -36,6 +36,7 @@ import { toYamlDocument } from './yaml-out.js';
 import { CiliumEgress } from './networking/egress.js';
 import { FrontPublicService, TraefikMailRoutes, traefikHelmChartConfigFile, traefikHelmValues } from './networking/exposure.js';
 import { NetworkPolicies } from './networking/network-policies.js';
+import { TraefikEntryPointPolicy } from './networking/traefik-guard.js';
 import { WebRoute } from './networking/web.js';
 import { MailCertificate } from './tls.js';
 
@@ -246,5 +247,6 @@ export class MailuChart extends Chart {
 
     // -- network policies last: they cover everything above
     new NetworkPolicies(this, 'network-policies', { instance, namespace, flows: model.flows });
+    if (model.traefikGuard) new TraefikEntryPointPolicy(this, 'traefik-entrypoints', { instance, guard: model.traefikGuard });
   }
 }

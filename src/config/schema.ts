@@ -295,6 +295,14 @@ const exposureSection = z.discriminatedUnion('mode', [
       loadBalancerProxyCidrs: z.array(cidr).default([]),
       namespace: movedTo('cluster.traefikNamespace (one setting for mail and web)'),
       replicas: z.number().int().min(1).max(10).default(1),
+      /** Opt-in: a NetworkPolicy in Traefik's namespace that closes its mail entry points to the cluster's pods. */
+      entryPointPolicy: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          /** Labels of Traefik's pods (the Traefik Helm chart and k3s set app.kubernetes.io/name: traefik). */
+          podLabels: labelMap.default({ 'app.kubernetes.io/name': 'traefik' }),
+        })
+        .prefault({}),
     })),
   }),
 ]);
