@@ -5,6 +5,7 @@ import ipaddr from 'ipaddr.js';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import type { MailuConfig } from '../config/schema.js';
 import { decideEgress, type EgressIdentity } from '../model/egress.js';
+import { nonPublicRange } from '../model/address-checks.js';
 import { aliasHostnames, decideExposure, frontAddressOwner } from '../model/exposure.js';
 import { isIpv6, sortIps } from '../model/net.js';
 import { MAIL_PORTS } from '../model/ports.js';
@@ -48,7 +49,6 @@ export function externalReportDomains(domain: string, addresses: readonly string
 }
 
 // Address ranges that never appear as a public sender: listing them in SPF/PTR is a config mistake.
-const NON_PUBLIC = new Set(['private', 'loopback', 'linkLocal', 'uniqueLocal', 'carrierGradeNat', 'unspecified']);
 
 interface Computed {
   plan: DnsPlan;
@@ -191,8 +191,9 @@ function computeUncached(config: MailuConfig): Computed {
   // -- DMARC
   const d = dns.dmarc;
   const tags = [`v=DMARC1`, `p=${d.policy}`];
-  if (d.rua) tags.push(`rua=mailto:${d.rua}`);
-  if (d.ruf) tags.push(`ruf=mailto:${d.ruf}`);
+  // RFC 7489 §6.2: a report URI may carry a size limit ("!10m").
+  if (d.rua) tags.push(`rua=mailto:${d.rua}${d.ruaSizeLimit ? `!${d.ruaSizeLimit}` : ''}`);
+  if (d.ruf) tags.push(`ruf=mailto:${d.ruf}${d.rufSizeLimit ? `!${d.rufSizeLimit}` : ''}`);
   tags.push(`adkim=${d.adkim}`, `aspf=${d.aspf}`);
   add(`_dmarc.${domain}`, 'TXT', [tags.join('; ')], 'static', `DMARC: policy ${d.policy} for mail failing SPF and DKIM alignment`);
   const reportAddresses = [d.rua, d.ruf].filter((x): x is string => x !== undefined);
@@ -291,10 +292,8 @@ function computeUncached(config: MailuConfig): Computed {
   for (const src of senderSources(config)) {
     for (const entry of src.entries) {
       if (entry.startsWith('include:')) continue;
-      const ip = ipaddr.parse(entry.split('/')[0] as string);
-      if (NON_PUBLIC.has(ip.range())) {
-        warnings.push(`${src.path}: ${entry} is a ${ip.range()} address; receivers see the public address after NAT, list that one instead`);
-      }
+      const range = nonPublicRange(entry);
+      if (range) warnings.push(`${src.path}: ${entry} is a ${range} address; receivers see the public address after NAT, list that one instead`);
     }
   }
   if (frontAddresses.length > 0) {

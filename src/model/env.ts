@@ -34,6 +34,15 @@ function localPartIn(addr: string | undefined, domain: string): string | undefin
   return addr.slice(at + 1).toLowerCase() === domain ? addr.slice(0, at) : undefined;
 }
 
+/** A host as it goes into a URI: IPv6 literals in brackets (Mailu builds redis:// and database URIs). */
+function uriHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function hostPort(host: string, port: number): string {
+  return `${uriHost(host)}:${port}`;
+}
+
 export function secretKeyRef(config: MailuConfig): SecretRef {
   return { name: config.secrets.secretKey.name ?? `${config.instance}-secret-key`, key: config.secrets.secretKey.key };
 }
@@ -105,7 +114,7 @@ export function buildEnv(
     if (comp.addressEnv && comp.address) s[comp.addressEnv] = comp.address;
   }
   if (config.redis.mode === 'external') {
-    s.REDIS_ADDRESS = config.redis.port === 6379 ? config.redis.host : `${config.redis.host}:${config.redis.port}`;
+    s.REDIS_ADDRESS = config.redis.port === 6379 ? uriHost(config.redis.host) : hostPort(config.redis.host, config.redis.port);
   }
   if (config.secrets.initialAdmin) {
     s.INITIAL_ADMIN_ACCOUNT = config.secrets.initialAdmin.username;
@@ -135,7 +144,7 @@ export function buildEnv(
     const flavor = db.type === 'mysql' ? 'mysql' : 'postgresql';
     const secret = db.type === 'cnpg' ? { name: `${config.instance}-db-app`, usernameKey: 'username', passwordKey: 'password' } : db.secret;
     s.DB_FLAVOR = flavor;
-    s.DB_HOST = `${host}:${port}`;
+    s.DB_HOST = hostPort(host, port);
     s.DB_NAME = db.type === 'cnpg' ? 'mailu' : db.name;
     add('admin', { name: 'DB_USER', secret: { name: secret.name, key: secret.usernameKey } });
     add('admin', { name: 'DB_PW', secret: { name: secret.name, key: secret.passwordKey } });
@@ -145,7 +154,7 @@ export function buildEnv(
       : db.roundcube;
     if (c.webmail === 'roundcube' && rc) {
       add('webmail', { name: 'ROUNDCUBE_DB_FLAVOR', value: flavor });
-      add('webmail', { name: 'ROUNDCUBE_DB_HOST', value: `${host}:${port}` });
+      add('webmail', { name: 'ROUNDCUBE_DB_HOST', value: hostPort(host, port) });
       add('webmail', { name: 'ROUNDCUBE_DB_NAME', value: rc.name });
       add('webmail', { name: 'ROUNDCUBE_DB_USER', secret: { name: rc.secret.name, key: rc.secret.usernameKey } });
       add('webmail', { name: 'ROUNDCUBE_DB_PW', secret: { name: rc.secret.name, key: rc.secret.passwordKey } });

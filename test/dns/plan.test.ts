@@ -144,7 +144,7 @@ describe('SPF and PTR per egress mode', () => {
     assert.deepEqual(pub.warnings, []);
     const priv = planDns(cfg({ egress: { ...gw, egressIP: '10.0.0.9' } }));
     assert.equal(priv.spf.value, 'v=spf1 ip4:10.0.0.9 ~all');
-    assert.ok(priv.warnings.some((w) => w.startsWith('egress.egressIP: 10.0.0.9 is a private address')), priv.warnings.join('\n'));
+    assert.ok(priv.warnings.some((w) => w.startsWith('egress.egressIP: 10.0.0.9 is a private (RFC 1918) address')), priv.warnings.join('\n'));
   });
 
   test('ciliumGateway with IPv6 pods: caveat without ipv6Addresses, ip6 terms and PTRs with them', () => {
@@ -352,5 +352,13 @@ describe('reverse names', () => {
       assert.equal(reverseName(ip), reverseNameOf(mapped), ip);
     }
     assert.equal(reverseName('2001:db8::1'), '1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa');
+  });
+});
+
+describe('DMARC report size limits', () => {
+  test('a "!size" suffix on rua/ruf reaches the record (RFC 7489 §6.2)', () => {
+    const plan = planDns(cfg({ dns: { addresses: ['203.0.113.10'], dmarc: { rua: 'mailto:reports@example.com!10m', ruf: 'forensic@example.com' } } }));
+    const rec = plan.records.find((r) => r.name === '_dmarc.example.com')!;
+    assert.match(rec.values[0]!, /rua=mailto:reports@example\.com!10m; ruf=mailto:forensic@example\.com;/);
   });
 });

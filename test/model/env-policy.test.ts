@@ -115,3 +115,16 @@ describe('web behind a proxy without web.realIpFrom', () => {
     }
   });
 });
+
+describe('addresses Mailu puts into URIs', () => {
+  it('IPv6 database and Redis hosts are bracketed (postgresql://u:p@[fd00::5]:5432/db)', () => {
+    const env = buildModel(parseConfig(cfg({
+      database: { type: 'postgresql', host: 'fd00::5', secret: { name: 'db' } },
+      redis: { mode: 'external', host: 'fd00::6', port: 6380 },
+    }))).env.shared;
+    assert.equal(env.DB_HOST, '[fd00::5]:5432');
+    assert.equal(env.REDIS_ADDRESS, '[fd00::6]:6380');
+    const v4 = buildModel(parseConfig(cfg({ database: { type: 'postgresql', host: 'postgres-rw', secret: { name: 'db' } } }))).env.shared;
+    assert.equal(v4.DB_HOST, 'postgres-rw:5432');
+  });
+});
