@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { runDoctor } from '../src/cli/doctor.js';
 import { exampleConfig } from '../src/config/example.js';
-import { parseConfig } from '../src/config/load.js';
+import { parseConfig } from '../src/validation/index.js';
 import { planDns } from '../src/dns/plan.js';
 import { createNodeResolver } from '../src/doctor/resolver.js';
 import { runDoctorChecks } from '../src/doctor/run.js';

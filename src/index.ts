@@ -24,7 +24,7 @@ export { FrontPublicService, TraefikMailRoutes, traefikHelmValues } from './char
 export { NetworkPolicies, type NetworkPoliciesProps } from './chart/networking/network-policies.js';
 export { WebRoute, type WebRouteProps } from './chart/networking/web.js';
 export { configSchema, type MailuConfig, type MailuConfigInput } from './config/schema.js';
-export { loadConfigFile, parseConfig, parseConfigWithWarnings, parseConfigYaml } from './config/load.js';
+export { loadConfigFile, parseConfig, parseConfigWithWarnings, parseConfigYaml } from './validation/index.js';
 export { ConfigError, type ConfigIssue } from './config/errors.js';
 export { exampleConfig } from './config/example.js';
 export { buildModel, type MailuModel } from './model/index.js';

@@ -3,7 +3,7 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ConfigMap, Namespace, PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
-import { parseConfigWithWarnings } from '../config/load.js';
+import { parseConfigWithWarnings } from '../validation/index.js';
 import { dnsEndpointManifests } from '../dns/endpoints.js';
 import { planDns } from '../dns/plan.js';
 import type { ComponentName, MailuConfig, MailuConfigInput } from '../config/schema.js';

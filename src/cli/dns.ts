@@ -1,6 +1,6 @@
 // `mailu-k8s dns plan`: print the DNS plan of a config (or of the embedded example).
 import { exampleConfig } from '../config/example.js';
-import { loadConfigFile, parseConfigWithWarnings } from '../config/load.js';
+import { loadConfigFile, parseConfigWithWarnings } from '../validation/index.js';
 import { planDns } from '../dns/plan.js';
 import { renderJson, renderTable, renderZone } from '../dns/render.js';
 

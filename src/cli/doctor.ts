@@ -4,7 +4,7 @@
 import net from 'node:net';
 import { ConfigError } from '../config/errors.js';
 import { exampleConfig } from '../config/example.js';
-import { loadConfigFile, parseConfigWithWarnings } from '../config/load.js';
+import { loadConfigFile, parseConfigWithWarnings } from '../validation/index.js';
 import { planDns } from '../dns/plan.js';
 import { decideEgress } from '../model/egress.js';
 import { renderJson, renderTable } from '../doctor/report.js';

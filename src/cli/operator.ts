@@ -2,7 +2,7 @@
 // (finishes the running pass, releases the lease so a standby takes over at once).
 import * as k8s from '@kubernetes/client-node';
 import { ConfigError } from '../config/errors.js';
-import { loadConfigFile } from '../config/load.js';
+import { loadConfigFile } from '../validation/index.js';
 import { createLogger, type LogLevel } from '../operator/logger.js';
 import { Operator } from '../operator/operator.js';
 

@@ -1,5 +1,5 @@
 import { exampleConfig } from '../config/example.js';
-import { loadConfigFile } from '../config/load.js';
+import { loadConfigFile } from '../validation/index.js';
 import type { MailuConfigInput } from '../config/schema.js';
 import { synthesize } from '../chart/synth.js';
 import { writeDirAtomically } from './output.js';

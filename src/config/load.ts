@@ -1,55 +1,26 @@
-// Parsing: YAML text or a plain object → a validated MailuConfig, or a ConfigError that lists every
-// problem with its field path. Nothing else in the project reads raw config.
+// Parsing: YAML text or a plain object → a MailuConfig that satisfies the schema, or a ConfigError
+// that lists every problem with its field path. Nothing else in the project reads raw config.
 import { readFileSync } from 'node:fs';
 import { type Document, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
-import { checkDnsPlan } from '../dns/plan.js';
-import { checkConfig } from '../model/invariants.js';
 import { fittingSelectors, prefill } from './branches.js';
 import { ConfigError, type ConfigIssue, formatPath } from './errors.js';
 import { configSchema, type MailuConfig } from './schema.js';
 import { unknownKeyMessage } from './suggest.js';
 
-export interface ParsedConfig {
-  config: MailuConfig;
-  /** Accepted but risky choices; the CLI prints them on stderr. */
-  warnings: string[];
-}
-
-// Parsing is pure, so a config object (raw or already parsed) is validated once per process even
-// when several layers (CLI, chart, DNS plan) ask for it.
-const parsedCache = new WeakMap<object, ParsedConfig>();
-
-/** Validates a config object (from YAML or TypeScript). Throws ConfigError listing every problem. */
-export function parseConfigWithWarnings(raw: unknown): ParsedConfig {
-  const cached = raw !== null && typeof raw === 'object' ? parsedCache.get(raw) : undefined;
-  if (cached) return cached;
-  const result = parseUncached(raw);
-  if (raw !== null && typeof raw === 'object') parsedCache.set(raw, result);
-  parsedCache.set(result.config, result);
-  return result;
-}
-
-function parseUncached(raw: unknown): ParsedConfig {
+/**
+ * The schema alone: a config object (from YAML or TypeScript) → a MailuConfig with every default
+ * filled in, or a ConfigError listing every problem with its field path. The cross-field and DNS
+ * checks come on top of this in src/validation.
+ */
+export function parseSchema(raw: unknown): MailuConfig {
   const res = configSchema.safeParse(raw);
   if (!res.success) throw new ConfigError(zodIssues(res.error, raw));
-  const { errors, warnings } = checkConfig(res.data);
-  // The DNS limits (SPF lookups and size) are part of validity: a record receivers reject is an error.
-  // Its warnings join the config's, so every command prints the same set, each once.
-  if (errors.length === 0) {
-    const dns = checkDnsPlan(res.data);
-    errors.push(...dns.issues);
-    warnings.push(...dns.warnings);
-  }
-  if (errors.length > 0) throw new ConfigError(errors);
-  return { config: res.data, warnings: [...new Set(warnings)] };
+  return res.data;
 }
 
-export function parseConfig(raw: unknown): MailuConfig {
-  return parseConfigWithWarnings(raw).config;
-}
-
-export function parseConfigYaml(text: string, source = 'config'): ParsedConfig {
+/** YAML text → the raw config object (not yet validated). Throws ConfigError on YAML errors. */
+export function readConfigYaml(text: string, source = 'config'): unknown {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -58,7 +29,7 @@ export function parseConfigYaml(text: string, source = 'config'): ParsedConfig {
   }
   const raw: unknown = doc.toJS();
   keepTypedText(doc, raw);
-  return parseConfigWithWarnings(raw);
+  return raw;
 }
 
 /**
@@ -96,14 +67,15 @@ function setAt(raw: unknown, path: readonly PropertyKey[], value: unknown): void
   if (parent !== null && typeof parent === 'object') (parent as Record<PropertyKey, unknown>)[path[path.length - 1]!] = value;
 }
 
-export function loadConfigFile(path: string): ParsedConfig {
+/** A config file → the raw config object (not yet validated). */
+export function readConfigFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new ConfigError([{ path: '', message: `cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}` }]);
   }
-  return parseConfigYaml(text, path);
+  return readConfigYaml(text, path);
 }
 
 // ---------------------------------------------------------------- zod issues → our lines

@@ -5,7 +5,7 @@
 // invariants, TLS flavour) live in src/model and are checked by validateModel().
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { DEFAULT_MAIL_PORTS, MAIL_PORT_NUMBERS } from '../model/ports.js';
+import { DEFAULT_MAIL_PORTS, MAIL_PORT_NUMBERS } from './mail-ports.js';
 import { cidrProblem, type Family, ipOrCidr, notAnAddress } from './addresses.js';
 import { withDefaultBranch } from './branches.js';
 import { cpuAmount, memorySize, messageSize, storageSize } from './quantity.js';

@@ -8,7 +8,7 @@ import { decideEgress, type EgressIdentity } from '../model/egress.js';
 import { nonPublicRange } from '../model/address-checks.js';
 import { aliasHostnames, decideExposure, frontAddressOwner } from '../model/exposure.js';
 import { isIpv6, sortIps } from '../model/net.js';
-import { MAIL_PORTS } from '../model/ports.js';
+import { MAIL_PORTS } from '../config/mail-ports.js';
 import { buildSpf, SPF_MAX_BYTES, SPF_MAX_LOOKUPS } from './spf.js';
 import type { DnsPlan, DnsRecord, ManualStep, SpfPlan } from './types.js';
 

@@ -2,7 +2,8 @@
 // one carries PROXY protocol. Every consumer of ports (PORTS, PROXY_PROTOCOL, hostPorts, Services,
 // Traefik routes, NetworkPolicies, SRV records) reads the result of decideExposure().
 import type { MailuConfig } from '../config/schema.js';
-import { HTTP_PORTS, type MailPort, normalisePorts, SIEVE_PORT } from './ports.js';
+import type { MailPort } from '../config/mail-ports.js';
+import { HTTP_PORTS, normalisePorts, SIEVE_PORT } from './ports.js';
 
 export type TlsFlavor = 'cert' | 'mail' | 'notls';
 

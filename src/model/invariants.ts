@@ -8,7 +8,7 @@ import { envPolicyIssues } from './env-policy.js';
 import { decideExposure, type Exposure, traefikMinor } from './exposure.js';
 import { clusterAddresses, covers, isWide, isWorld, isIpv6 } from './net.js';
 import { platformWarnings } from './platform.js';
-import { MAIL_PORTS } from './ports.js';
+import { MAIL_PORTS } from '../config/mail-ports.js';
 import { decideTrust, type Trust } from './trust.js';
 
 export interface CheckResult {

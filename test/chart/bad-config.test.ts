@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/config/errors.js';
-import { parseConfig, parseConfigWithWarnings, parseConfigYaml } from '../../src/config/load.js';
+import { parseConfig, parseConfigWithWarnings, parseConfigYaml } from '../../src/validation/index.js';
 import { MailuChart } from '../../src/chart/mailu-chart.js';
 import { App } from 'cdk8s';
 import { BASE, cfg } from '../support/chart-helpers.js';

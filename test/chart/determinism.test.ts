@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { parseAllDocuments, parse } from 'yaml';
 import { objectFileName, synthesize } from '../../src/chart/synth.js';
 import { exampleConfig } from '../../src/config/example.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/validation/index.js';
 import type { MailuConfigInput } from '../../src/config/schema.js';
 import { cfg } from '../support/chart-helpers.js';
 

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { parse, parseAllDocuments } from 'yaml';
 import { ConfigError } from '../../src/config/errors.js';
-import { parseConfig, parseConfigWithWarnings } from '../../src/config/load.js';
+import { parseConfig, parseConfigWithWarnings } from '../../src/validation/index.js';
 import type { MailuConfigInput } from '../../src/config/schema.js';
 import { buildModel } from '../../src/model/index.js';
 import { assertValid, BASE, ingressAllows, podIn, render, type Rendered } from '../support/chart-helpers.js';

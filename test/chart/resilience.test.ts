@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import { ConfigError } from '../../src/config/errors.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/validation/index.js';
 import { assertValid, cfg, render, type Rendered } from '../support/chart-helpers.js';
 
 const resolver = (r: Rendered) => r.workload('resolver') as Deployment;

@@ -4,7 +4,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { synthesize } from '../../src/chart/synth.js';
 import { toYamlDocument } from '../../src/chart/yaml-out.js';
 import { exampleConfig } from '../../src/config/example.js';
-import { parseConfigYaml } from '../../src/config/load.js';
+import { parseConfigYaml } from '../../src/validation/index.js';
 import { readFileSync } from 'node:fs';
 
 // Every reader Kubernetes users meet: YAML 1.1 (the API server's and kubectl's parser) and 1.2.

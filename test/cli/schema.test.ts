@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { configJsonSchema } from '../../src/cli/schema.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/validation/index.js';
 import { BASE, REPO_ROOT } from '../support/chart-helpers.js';
 
 const validate = new Ajv2020({ strict: false, allErrors: true }).compile(configJsonSchema());

@@ -3,7 +3,7 @@
 // overlapping cluster ranges with where to look, DMARC's mailto: form, postfix's "[relay]:587".
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/validation/index.js';
 import { planDns } from '../../src/dns/plan.js';
 import { BASE, cfg, render } from '../support/chart-helpers.js';
 import { messageAt } from './helpers.js';

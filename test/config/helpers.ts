@@ -1,7 +1,7 @@
 // Shared look-ups for the config tests: the issues a refused config produces, and the one at a path.
 import assert from 'node:assert/strict';
 import { ConfigError, type ConfigIssue } from '../../src/config/errors.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/validation/index.js';
 
 /** The issues of a refused config (fails the test when it is accepted or throws something else). */
 export function issuesOf(fn: () => unknown): ConfigIssue[] {

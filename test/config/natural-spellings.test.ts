@@ -2,7 +2,7 @@
 // mailu.env (written back as text, from YAML exactly as typed), a relay without credentials.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfig, parseConfigYaml } from '../../src/config/load.js';
+import { parseConfig, parseConfigYaml } from '../../src/validation/index.js';
 import { cfg, render } from '../support/chart-helpers.js';
 import { messageAt } from './helpers.js';
 

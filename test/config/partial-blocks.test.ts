@@ -3,7 +3,7 @@
 // documented default; when the keys leave the choice open the error lists the fitting values.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfigYaml } from '../../src/config/load.js';
+import { parseConfigYaml } from '../../src/validation/index.js';
 import type { MailuConfig } from '../../src/config/schema.js';
 import { issuesOf } from './helpers.js';
 

@@ -2,7 +2,7 @@
 // become valid Kubernetes quantities, implausible sizes are refused, CPU keeps bare numbers.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfig, parseConfigYaml } from '../../src/config/load.js';
+import { parseConfig, parseConfigYaml } from '../../src/validation/index.js';
 import { quantityToBytes } from '../../src/config/quantity.js';
 import { cfg, render } from '../support/chart-helpers.js';
 import { messageAt } from './helpers.js';

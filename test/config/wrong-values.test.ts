@@ -2,7 +2,7 @@
 // or warned about (private and other unreachable addresses in public A/AAAA and SPF records).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfig, parseConfigWithWarnings } from '../../src/config/load.js';
+import { parseConfig, parseConfigWithWarnings } from '../../src/validation/index.js';
 import type { MailuConfigInput } from '../../src/config/schema.js';
 import { BASE, cfg, render } from '../support/chart-helpers.js';
 import { messageAt } from './helpers.js';

@@ -2,7 +2,7 @@
 // look-ups that fail with a readable message.
 import assert from 'node:assert/strict';
 import { exampleConfig } from '../../src/config/example.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/validation/index.js';
 import { configSchema, type MailuConfig, type MailuConfigInput } from '../../src/config/schema.js';
 import type { DnsPlan, DnsRecord, RecordType } from '../../src/dns/types.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runDoctor, type DoctorOptions } from '../../src/cli/doctor.js';
 import { exampleConfig } from '../../src/config/example.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/validation/index.js';
 import { planDns } from '../../src/dns/plan.js';
 import type { DoctorReport } from '../../src/doctor/types.js';
 import { startDnsServer, type TestZone } from '../support/dns-server.js';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { exampleConfig } from '../../src/config/example.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/validation/index.js';
 import { planDns } from '../../src/dns/plan.js';
 import { createNodeResolver } from '../../src/doctor/resolver.js';
 import { runDoctorChecks } from '../../src/doctor/run.js';

@@ -3,7 +3,7 @@
 // for records that move).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/validation/index.js';
 import { planDns } from '../../src/dns/plan.js';
 import { cfg } from '../support/chart-helpers.js';
 import { zonesFromPlan } from './fixtures.js';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/config/errors.js';
-import { parseConfig, parseConfigWithWarnings } from '../../src/config/load.js';
+import { parseConfig, parseConfigWithWarnings } from '../../src/validation/index.js';
 import type { MailuConfigInput } from '../../src/config/schema.js';
 import { MANAGED_ENV, REFUSED_ENV, TUNABLE_ENV } from '../../src/model/env-policy.js';
 import { buildModel } from '../../src/model/index.js';

@@ -5,7 +5,7 @@ import { traefikUsesServersTransport } from '../../src/chart/networking/exposure
 import { synthesize } from '../../src/chart/synth.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { exampleConfig } from '../../src/config/example.js';
-import { parseConfig, parseConfigWithWarnings } from '../../src/config/load.js';
+import { parseConfig, parseConfigWithWarnings } from '../../src/validation/index.js';
 import type { MailuConfigInput } from '../../src/config/schema.js';
 import { buildModel } from '../../src/model/index.js';
 import { isWorld } from '../../src/model/net.js';

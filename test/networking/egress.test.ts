@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import { ConfigError } from '../../src/config/errors.js';
-import { parseConfig, parseConfigWithWarnings } from '../../src/config/load.js';
+import { parseConfig, parseConfigWithWarnings } from '../../src/validation/index.js';
 import { INTERNET, assertValid, cfg, cidrCovers, mayConnect, render, type Manifest, type Rendered } from '../support/chart-helpers.js';
 
 interface Cegp extends Manifest {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Ingress } from 'kubernetes-types/networking/v1.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/validation/index.js';
 import { planDns } from '../../src/dns/plan.js';
 import { cfg, numList, render, type Manifest, type Rendered } from '../support/chart-helpers.js';
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/validation/index.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { assertValid, cfg, render, type Manifest, type Rendered } from '../support/chart-helpers.js';
 import { validateAll } from '../support/schema.js';

@@ -7,7 +7,7 @@ import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { PolicyRule } from 'kubernetes-types/rbac/v1.js';
 import { stringify } from 'yaml';
 import { DnsOperator, OPERATOR_NODE_FLAGS, OPERATOR_RUNTIME_ENV, operatorRules, type DnsOperatorProps } from '../../src/chart/operator.js';
-import { parseConfigYaml } from '../../src/config/load.js';
+import { parseConfigYaml } from '../../src/validation/index.js';
 import { objectLabels, selectorLabels } from '../../src/model/labels.js';
 import { pod } from '../support/kube-fixtures.js';
 import { Cluster, waitFor } from '../support/operator-harness.js';

@@ -1,5 +1,5 @@
 // A valid Mailu config for operator tests, with the DNS operator on; overrides merge shallowly per section.
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/validation/index.js';
 import type { MailuConfig, MailuConfigInput } from '../../src/config/schema.js';
 
 type Dns = NonNullable<MailuConfigInput['dns']>;
