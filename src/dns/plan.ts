@@ -56,19 +56,13 @@ interface Computed {
 }
 
 /** Where each static SPF sender comes from, so limit errors can name the field to change. */
-function senderSources(config: MailuConfig): { path: string; entries: string[] }[] {
-  const e = config.egress;
-  const out: { path: string; entries: string[] }[] = [];
-  if (e.mode === 'nodeIps') out.push({ path: 'egress.addresses', entries: e.addresses });
-  if (e.mode === 'ciliumGateway') {
-    if (e.publicIPs.length > 0) out.push({ path: 'egress.publicIPs', entries: e.publicIPs });
-    else if (e.egressIP) out.push({ path: 'egress.egressIP', entries: [e.egressIP] });
-    out.push({ path: 'egress.ipv6Addresses', entries: e.ipv6Addresses });
-  }
-  if (e.mode === 'relay') out.push({ path: 'egress.spfInclude', entries: e.spfInclude.map((d) => `include:${d}`) });
-  out.push({ path: 'dns.spf.extraIps', entries: config.dns.spf.extraIps });
-  out.push({ path: 'dns.spf.include', entries: config.dns.spf.include.map((d) => `include:${d}`) });
-  return out;
+/** Every SPF sender with the field it came from: the egress decision's, then the extras. */
+function senderSources(config: MailuConfig, egress: EgressIdentity): { path: string; entries: string[] }[] {
+  return [
+    ...egress.senderSources,
+    { path: 'dns.spf.extraIps', entries: config.dns.spf.extraIps },
+    { path: 'dns.spf.include', entries: config.dns.spf.include.map((d) => `include:${d}`) },
+  ];
 }
 
 function planSpf(config: MailuConfig, egress: EgressIdentity, issues: ConfigIssue[], warnings: string[]): SpfPlan {
@@ -95,7 +89,7 @@ function planSpf(config: MailuConfig, egress: EgressIdentity, issues: ConfigIssu
   }
   const sized = built.bytes + Buffer.byteLength(domain);
   if (sized > SPF_MAX_BYTES) {
-    const shares = senderSources(config)
+    const shares = senderSources(config, egress)
       .map((s) => ({ path: s.path, bytes: s.entries.reduce((n, x) => n + Buffer.byteLength(x) + 5, 0) }))
       .filter((s) => s.bytes > 0)
       .sort((a, b) => b.bytes - a.bytes || a.path.localeCompare(b.path));
@@ -289,7 +283,7 @@ function computeUncached(config: MailuConfig): Computed {
   }
 
   // -- warnings about sender addresses that cannot work
-  for (const src of senderSources(config)) {
+  for (const src of senderSources(config, egress)) {
     for (const entry of src.entries) {
       if (entry.startsWith('include:')) continue;
       const range = nonPublicRange(entry);
