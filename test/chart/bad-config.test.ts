@@ -7,6 +7,7 @@ import { parseConfig, parseConfigWithWarnings, parseConfigYaml } from '../../src
 import { MailuChart } from '../../src/chart/mailu-chart.js';
 import { App } from 'cdk8s';
 import { BASE, cfg } from '../support/chart-helpers.js';
+import { issuesOf } from '../support/config-issues.js';
 
 interface BadCase {
   name: string;
@@ -78,16 +79,6 @@ export const BAD: BadCase[] = [
   { name: 'namespace not a DNS label', config: cfg({ namespace: 'Mail_U' }), path: 'namespace', message: /not a valid namespace/ },
   { name: 'Traefik without trusted proxies', config: cfg({ exposure: { mode: 'traefik', traefik: {} as never } }), path: 'exposure.traefik.trustedProxyCidrs', message: /is required/ },
 ];
-
-function issuesOf(fn: () => unknown): { path: string; message: string }[] {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `a ConfigError, not ${String(e)}`);
-    return e.issues;
-  }
-  assert.fail('the config was accepted');
-}
 
 describe('bad configs are refused with the field path and the reason', () => {
   for (const c of BAD) {

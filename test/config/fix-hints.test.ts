@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { parseConfig } from '../../src/validation/index.js';
 import { planDns } from '../../src/dns/plan.js';
 import { BASE, cfg, render } from '../support/chart-helpers.js';
-import { messageAt } from './helpers.js';
+import { messageAt } from '../support/config-issues.js';
 
 const pg = (host: string) => cfg({ database: { type: 'postgresql', host, secret: { name: 'db' } } });
 const traefik = (t: Record<string, unknown>) =>

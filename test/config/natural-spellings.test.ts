@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseConfig, parseConfigYaml } from '../../src/validation/index.js';
 import { cfg, render } from '../support/chart-helpers.js';
-import { messageAt } from './helpers.js';
+import { messageAt } from '../support/config-issues.js';
 
 const YAML_BASE = `
 domain: example.com

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseConfigYaml } from '../../src/validation/index.js';
 import type { MailuConfig } from '../../src/config/schema.js';
-import { issuesOf } from './helpers.js';
+import { issuesOf } from '../support/config-issues.js';
 
 const HEAD = `
 domain: example.com

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { parseConfig, parseConfigYaml } from '../../src/validation/index.js';
 import { quantityToBytes } from '../../src/config/quantity.js';
 import { cfg, render } from '../support/chart-helpers.js';
-import { messageAt } from './helpers.js';
+import { messageAt } from '../support/config-issues.js';
 
 const KUBE_QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
 const BASE_YAML = `

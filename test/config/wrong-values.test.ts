@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { parseConfig, parseConfigWithWarnings } from '../../src/validation/index.js';
 import type { MailuConfigInput } from '../../src/config/schema.js';
 import { BASE, cfg, render } from '../support/chart-helpers.js';
-import { messageAt } from './helpers.js';
+import { messageAt } from '../support/config-issues.js';
 
 describe('IP literals are not mail names', () => {
   it('domain: 192.0.2.1 is refused (it would become "MX 10 192.0.2.1.")', () => {

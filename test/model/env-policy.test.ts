@@ -3,24 +3,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../src/config/errors.js';
 import { parseConfig, parseConfigWithWarnings } from '../../src/validation/index.js';
 import type { MailuConfigInput } from '../../src/config/schema.js';
 import { MANAGED_ENV, REFUSED_ENV, TUNABLE_ENV } from '../../src/model/env-policy.js';
 import { buildModel } from '../../src/model/index.js';
 import { cfg, REPO_ROOT, render } from '../support/chart-helpers.js';
+import { messageAt } from '../support/config-issues.js';
 
-function refusal(config: MailuConfigInput, path: string): string {
-  try {
-    parseConfig(config);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    const hit = e.issues.find((i) => i.path === path);
-    assert.ok(hit, `no issue at ${path}; got ${e.issues.map((i) => `${i.path}: ${i.message}`).join(' | ')}`);
-    return hit.message;
-  }
-  assert.fail(`${path} was accepted`);
-}
+const refusal = (config: MailuConfigInput, path: string): string => messageAt(config, path);
 const withEnv = (env: Record<string, string>) => cfg({ mailu: { env } });
 
 describe('mailu.env policy', () => {

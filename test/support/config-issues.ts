@@ -1,4 +1,4 @@
-// Shared look-ups for the config tests: the issues a refused config produces, and the one at a path.
+// Shared look-ups for tests of refused configs: the issues a refused config produces, and the one at a path.
 import assert from 'node:assert/strict';
 import { ConfigError, type ConfigIssue } from '../../src/config/errors.js';
 import { parseConfig } from '../../src/validation/index.js';
