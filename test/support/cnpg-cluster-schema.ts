@@ -1,7 +1,7 @@
 // CloudNativePG postgresql.cnpg.io/v1 Cluster: a SUBSET of the upstream schema, written by hand
 // because no upstream schema is available offline. It lists only fields commonly set by a
 // generator (instances, image, storage, bootstrap.initdb, managed roles, resources, affinity,
-// monitoring, postgresql parameters); a real Cluster field missing here is reported as unknown,
+// monitoring, postgresql parameters, backup); a real Cluster field missing here is reported as unknown,
 // so extend this subset deliberately (checking the upstream API reference) when the chart needs
 // a new field. Strictness (additionalProperties: false on every object with properties) is
 // added by the same pass that is applied to upstream CRDs.
@@ -15,6 +15,72 @@ const stringMap: Schema = { type: 'object', additionalProperties: str };
 const quantity: Schema = { type: 'string', format: 'quantity' };
 const quantityMap: Schema = { type: 'object', additionalProperties: { anyOf: [quantity, { type: 'number' }] } };
 const secretRef: Schema = { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 } } };
+const secretKeyRef: Schema = { type: 'object', required: ['key', 'name'], properties: { key: str, name: str } };
+const stringMapObj: Schema = { type: 'object', additionalProperties: str };
+// spec.backup, transcribed from the upstream CRD (postgresql.cnpg.io_clusters.yaml): the in-tree
+// barman-cloud object store (S3, Azure, Google credentials) and volume snapshots.
+const backup: Schema = {
+  type: 'object',
+  properties: {
+    barmanObjectStore: {
+      type: 'object',
+      required: ['destinationPath'],
+      properties: {
+        destinationPath: { type: 'string', minLength: 1 },
+        endpointURL: str,
+        endpointCA: secretKeyRef,
+        serverName: str,
+        tags: stringMapObj,
+        historyTags: stringMapObj,
+        s3Credentials: {
+          type: 'object',
+          properties: { accessKeyId: secretKeyRef, secretAccessKey: secretKeyRef, region: secretKeyRef, sessionToken: secretKeyRef, inheritFromIAMRole: bool },
+        },
+        azureCredentials: {
+          type: 'object',
+          properties: { connectionString: secretKeyRef, storageAccount: secretKeyRef, storageKey: secretKeyRef, storageSasToken: secretKeyRef, inheritFromAzureAD: bool },
+        },
+        googleCredentials: { type: 'object', properties: { applicationCredentials: secretKeyRef, gkeEnvironment: bool } },
+        wal: {
+          type: 'object',
+          properties: {
+            compression: { enum: ['bzip2', 'gzip', 'lz4', 'snappy', 'xz', 'zstd'] },
+            encryption: { enum: ['AES256', 'aws:kms'] },
+            maxParallel: { type: 'integer', minimum: 1 },
+            archiveAdditionalCommandArgs: strings,
+            restoreAdditionalCommandArgs: strings,
+          },
+        },
+        data: {
+          type: 'object',
+          properties: {
+            compression: { enum: ['bzip2', 'gzip', 'snappy'] },
+            encryption: { enum: ['AES256', 'aws:kms'] },
+            immediateCheckpoint: bool,
+            jobs: { type: 'integer', minimum: 1 },
+            additionalCommandArgs: strings,
+          },
+        },
+      },
+    },
+    retentionPolicy: { type: 'string', pattern: '^[1-9][0-9]*[dwm]$' },
+    target: { enum: ['primary', 'prefer-standby'] },
+    volumeSnapshot: {
+      type: 'object',
+      properties: {
+        annotations: stringMapObj,
+        labels: stringMapObj,
+        className: str,
+        walClassName: str,
+        tablespaceClassName: stringMapObj,
+        online: bool,
+        onlineConfiguration: { type: 'object', properties: { immediateCheckpoint: bool, waitForArchive: bool } },
+        snapshotOwnerReference: { enum: ['none', 'cluster', 'backup'] },
+      },
+    },
+  },
+};
+
 const storage: Schema = {
   type: 'object',
   properties: { size: quantity, storageClass: str, resizeInUseVolumes: bool },
@@ -114,6 +180,7 @@ export const cnpgClusterSchema: Schema = {
           },
         },
         monitoring: { type: 'object', properties: { enablePodMonitor: bool } },
+        backup,
         managed: { type: 'object', properties: { roles: { type: 'array', items: role } } },
         inheritedMetadata: { type: 'object', properties: { labels: stringMap, annotations: stringMap } },
       },

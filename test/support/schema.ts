@@ -3,10 +3,10 @@
 // Core kinds, cert-manager Certificate and Gateway API HTTPRoute are checked with the
 // precompiled kubernetes-models validators (types, enums, required fields), made strict by
 // recording which fields the validator reads (read-tracker.ts): a field it never looks at is
-// unknown. Traefik, External-DNS and Cilium kinds are checked against the upstream CRDs vendored
-// in test/fixtures/crds (see the README there) with ajv and additionalProperties:false added;
-// CloudNativePG Cluster against a hand-written subset. On top of that come the API-server
-// rules the schemas leave out: names, label syntax, port ranges, namespace presence.
+// unknown. Traefik, External-DNS, Cilium, Velero and CloudNativePG ScheduledBackup kinds are
+// checked against the upstream CRDs vendored in test/fixtures/crds (see the README there) with ajv
+// and additionalProperties:false added; CloudNativePG Cluster against a hand-written subset. On
+// top of that come the API-server rules the schemas leave out: names, label syntax, port ranges, namespace presence.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,8 @@ const CRD_FILES = {
   traefik3: 'traefik-v3-crds.yaml',
   externalDns: 'externaldns-dnsendpoints.yaml',
   cilium: 'cilium-egressgatewaypolicy-v2.yaml',
+  velero: 'velero-schedules.yaml',
+  cnpgScheduledBackup: 'cnpg-scheduledbackups.yaml',
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -434,6 +436,48 @@ function traefikRouteRules(data: Json): Issue[] {
   return out;
 }
 
+/** metav1 selector requirements: the CRD types them as strings only; the API server checks this. */
+function matchExpressions(selector: unknown, pointer: string, out: Issue[]): void {
+  arr(rec(selector).matchExpressions).forEach((e, i) => {
+    const req = rec(e);
+    const at = `${pointer}/matchExpressions/${i}`;
+    if (typeof req.key === 'string') {
+      const keyMsg = qualifiedName(req.key);
+      if (keyMsg) out.push({ pointer: `${at}/key`, message: keyMsg });
+    }
+    const values = arr(req.values);
+    const op = req.operator;
+    if (op === 'In' || op === 'NotIn') {
+      if (values.length === 0) out.push({ pointer: `${at}/values`, message: `must be non-empty for ${op}` });
+    } else if (op === 'Exists' || op === 'DoesNotExist') {
+      if (values.length > 0) out.push({ pointer: `${at}/values`, message: `must be empty for ${op}` });
+    } else {
+      out.push({ pointer: `${at}/operator`, message: 'must be one of In, NotIn, Exists, DoesNotExist' });
+    }
+    values.forEach((v, j) => {
+      const msg = typeof v === 'string' ? labelValue(v) : undefined;
+      if (msg) out.push({ pointer: `${at}/values/${j}`, message: msg });
+    });
+  });
+}
+
+/** Velero's label selectors are plain metav1 selectors: keys, operators and values as the API server checks them. */
+function veleroScheduleRules(data: Json): Issue[] {
+  const out: Issue[] = [];
+  const template = rec(rec(data.spec).template);
+  const selectors: [unknown, string][] = [[template.labelSelector, '/spec/template/labelSelector']];
+  arr(template.orLabelSelectors).forEach((s, i) => selectors.push([s, `/spec/template/orLabelSelectors/${i}`]));
+  arr(rec(template.hooks).resources).forEach((h, i) => selectors.push([rec(h).labelSelector, `/spec/template/hooks/resources/${i}/labelSelector`]));
+  for (const [sel, at] of selectors) {
+    matchLabels(sel, at, out);
+    matchExpressions(sel, at, out);
+  }
+  if (template.labelSelector !== undefined && template.orLabelSelectors !== undefined) {
+    out.push({ pointer: '/spec/template/orLabelSelectors', message: 'cannot be used together with labelSelector (Velero refuses the backup)' });
+  }
+  return out;
+}
+
 const MODEL_KINDS: Record<string, KindSpec> = {
   'v1/ConfigMap': model(ConfigMap, 'Namespaced', 'dns1123-subdomain', dataKeyRules),
   'v1/Secret': model(Secret, 'Namespaced', 'dns1123-subdomain', dataKeyRules),
@@ -467,6 +511,8 @@ const CNPG_CLUSTER: KindSpec = {
 const CRD_KINDS: Record<string, { file: (opts: ValidateOptions) => string; extra?: KindSpec['extra'] }> = {
   'externaldns.k8s.io/v1alpha1/DNSEndpoint': { file: () => CRD_FILES.externalDns },
   'cilium.io/v2/CiliumEgressGatewayPolicy': { file: () => CRD_FILES.cilium },
+  'velero.io/v1/Schedule': { file: () => CRD_FILES.velero, extra: veleroScheduleRules },
+  'postgresql.cnpg.io/v1/ScheduledBackup': { file: () => CRD_FILES.cnpgScheduledBackup },
 };
 const TRAEFIK_EXTRA: Record<string, KindSpec['extra']> = { IngressRoute: traefikRouteRules, IngressRouteTCP: traefikRouteRules };
 
