@@ -4,15 +4,9 @@ import { createHash } from 'node:crypto';
 import type { ComponentName } from '../config/schema.js';
 import type { MailuModel } from '../model/index.js';
 import { type Resources, resourcesFor } from '../model/resources.js';
+import { helmChartClaims, type StoragePlan } from './storage.js';
 
-export interface StoragePlan {
-  mode: 'perComponent' | 'shared';
-  storageClass?: string;
-  /** perComponent: claim size per component that keeps data. */
-  sizes: Partial<Record<ComponentName, string>>;
-  /** shared: the single RWX claim's name. */
-  sharedClaim?: string;
-}
+export type { StoragePlan } from './storage.js';
 
 export interface ChartContext {
   instance: string;
@@ -33,12 +27,27 @@ export interface ChartContext {
 const DATA_COMPONENTS: ComponentName[] = ['admin', 'smtp', 'imap', 'antispam', 'antivirus', 'webmail', 'webdav', 'fetchmail', 'redis'];
 
 /**
+ * Where data goes. The shared claim is `<instance>-shared-data`: the `<instance>-storage` it was
+ * once called is the Helm chart's single-claim name for a release of the same name.
+ */
+function storagePlan(config: MailuModel['config']): StoragePlan {
+  const s = config.storage;
+  const sizes = s.sizes as Record<string, string>;
+  return {
+    mode: s.mode,
+    ...(s.storageClass !== undefined ? { storageClass: s.storageClass } : {}),
+    sizes: Object.fromEntries(DATA_COMPONENTS.map((c) => [c, sizes[c]!])),
+    ...(s.mode === 'shared' ? { sharedClaim: s.sharedClaimName ?? `${config.instance}-shared-data` } : {}),
+    ...(s.mode === 'helmChart' && s.helmChart ? { helmChartClaims: helmChartClaims(s.helmChart) } : {}),
+  };
+}
+
+/**
  * The context for component constructs, from the model. MailuChart uses it; so can a chart of
  * your own that composes single components (it must also emit the `<instance>-env` ConfigMap).
  */
 export function buildChartContext(model: MailuModel): ChartContext {
   const { config } = model;
-  const sizes = config.storage.sizes as Record<string, string>;
   return {
     instance: config.instance,
     namespace: config.namespace,
@@ -46,12 +55,7 @@ export function buildChartContext(model: MailuModel): ChartContext {
     envConfigMap: `${config.instance}-env`,
     resolverIp: model.resolverIp,
     clusterDomain: config.cluster.clusterDomain,
-    storage: {
-      mode: config.storage.mode,
-      ...(config.storage.storageClass !== undefined ? { storageClass: config.storage.storageClass } : {}),
-      sizes: Object.fromEntries(DATA_COMPONENTS.map((c) => [c, sizes[c]!])),
-      ...(config.storage.mode === 'shared' ? { sharedClaim: `${config.instance}-storage` } : {}),
-    },
+    storage: storagePlan(config),
     resources: (c) => resourcesFor(config, c),
     // Mailu reads its environment at start: a checksum in the pod template rolls pods on change.
     podAnnotations: { 'mailu-k8s.io/env-checksum': createHash('sha256').update(JSON.stringify(model.env.shared)).digest('hex').slice(0, 16) },

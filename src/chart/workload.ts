@@ -9,12 +9,9 @@ import type { EnvVar } from '../model/env.js';
 import { objectLabels, selectorLabels } from '../model/labels.js';
 import { emit, KEEP_DATA_ANNOTATIONS, type Manifest } from './api.js';
 import type { ChartContext } from './context.js';
+import { type DataMount, planDataVolume } from './storage.js';
 
-export interface DataMount {
-  /** Directory inside the component's volume. */
-  subPath: string;
-  mountPath: string;
-}
+export type { DataMount } from './storage.js';
 
 export interface WorkloadProps {
   ctx: ChartContext;
@@ -30,7 +27,7 @@ export interface WorkloadProps {
   livenessProbe?: Probe;
   readinessProbe?: Probe;
   startupProbe?: Probe;
-  /** Persistent data: a claim per component (RWO) or directories of the shared RWX claim. */
+  /** Persistent data: a claim per component (RWO), folders of the shared RWX claim, or the Helm chart's claim. */
   data?: DataMount[];
   extraVolumes?: Volume[];
   extraMounts?: VolumeMount[];
@@ -79,16 +76,17 @@ export class MailuWorkload extends Construct {
     const volumes: Volume[] = [...(props.extraVolumes ?? [])];
     const mounts: VolumeMount[] = [...(props.extraMounts ?? [])];
 
-    // Storage: RWO claim per component by default; one RWX claim shared by all in shared mode.
-    // Persistent data never has two writers: even on a shared RWX claim, two postfix or dovecot
-    // instances on one queue or maildir (or two SQLite writers) corrupt it or deadlock a rollout.
+    // Storage (storage.ts): a new RWO claim per component, folders of one shared RWX claim, or
+    // the Helm chart's existing claim with its folders. Persistent data never has two writers:
+    // even on an RWX claim, two postfix or dovecot instances on one queue or maildir (or two
+    // SQLite writers) corrupt it or deadlock a rollout.
     let singleWriter = false;
     if (props.data && props.data.length > 0) {
       singleWriter = true;
-      const shared = ctx.storage.mode === 'shared';
-      const claimName = shared ? ctx.storage.sharedClaim! : `${name}-data`;
+      const plan = planDataVolume(ctx.storage, component.name, name, props.data);
+      const claimName = plan.claimName;
       this.claimName = claimName;
-      if (!shared) {
+      if (plan.newClaim) {
         emit<PersistentVolumeClaim & Manifest>(this, {
           apiVersion: 'v1',
           kind: 'PersistentVolumeClaim',
@@ -101,9 +99,7 @@ export class MailuWorkload extends Construct {
         });
       }
       volumes.push({ name: 'data', persistentVolumeClaim: { claimName } });
-      for (const d of props.data) {
-        mounts.push({ name: 'data', mountPath: d.mountPath, subPath: shared ? `${component.name}/${d.subPath}` : d.subPath });
-      }
+      mounts.push(...plan.mounts);
     }
 
     const hostPorts = new Set(props.hostPorts ?? []);

@@ -9,6 +9,7 @@ import { DEFAULT_MAIL_PORTS, MAIL_PORT_NUMBERS } from './mail-ports.js';
 import { cidrProblem, type Family, ipOrCidr, notAnAddress } from './addresses.js';
 import { withDefaultBranch } from './branches.js';
 import { cpuAmount, memorySize, messageSize, storageSize } from './quantity.js';
+import { HELM_CHART_REQUIRED_CLAIMS, helmChartClaimClash } from './helm-chart-claims.js';
 import {
   bareHost,
   dmarcReportUri,
@@ -238,13 +239,55 @@ const sizes = z.strictObject({
   redis: storageSize.default('1Gi'),
 });
 
-const storageSection = z.strictObject({
-  storageClass: z.string().optional(),
-  mode: z.enum(['perComponent', 'shared']).default('perComponent'),
-  sizes: sizes.prefault({}),
-  /** Size of the single ReadWriteMany claim in shared mode. */
-  sharedSize: storageSize.default('100Gi'),
+/** A PersistentVolumeClaim name (a DNS subdomain). */
+const claimName = z.string().regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+  message: 'not a valid claim name (lower-case letters, digits, "-" and ".")',
 });
+const chartClaim = claimName.optional();
+
+/** The Helm chart's existing claim(s), mounted with the chart's folder layout (nothing is copied). */
+const helmChartStorage = z
+  .strictObject({
+    /** The chart's single claim (persistence.single_pvc, the chart's default): <fullname>-storage. */
+    claimName: claimName.optional(),
+    /** The chart's per-component claims (persistence.single_pvc: false), by our component names. */
+    claims: z
+      .strictObject({ admin: chartClaim, imap: chartClaim, smtp: chartClaim, antispam: chartClaim, webmail: chartClaim, webdav: chartClaim, fetchmail: chartClaim })
+      .optional(),
+  })
+  .superRefine((h, ctx) => {
+    if ((h.claimName === undefined) === (h.claims === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give claimName (the chart\'s single claim) or claims (its per-component claims), one of them' });
+    }
+    for (const c of h.claims ? HELM_CHART_REQUIRED_CLAIMS : []) {
+      if (!h.claims?.[c]) ctx.addIssue({ code: 'custom', path: ['claims', c], message: `is required: ${c} always runs and its data is on the chart's claim` });
+    }
+  });
+
+const storageSection = z
+  .strictObject({
+    storageClass: z.string().optional(),
+    /** perComponent: a new claim each; shared: one new RWX claim; helmChart: the Helm chart's existing claim(s). */
+    mode: z.enum(['perComponent', 'shared', 'helmChart']).default('perComponent'),
+    sizes: sizes.prefault({}),
+    /** Size of the single ReadWriteMany claim in shared mode. */
+    sharedSize: storageSize.default('100Gi'),
+    /** Name of the shared claim (default <instance>-shared-data); never a name the Helm chart uses. */
+    sharedClaimName: claimName
+      .superRefine((name, ctx) => {
+        const clash = helmChartClaimClash(name);
+        if (clash) ctx.addIssue({ code: 'custom', message: clash });
+      })
+      .optional(),
+    helmChart: helmChartStorage.optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.mode === 'helmChart' && !s.helmChart) {
+      ctx.addIssue({ code: 'custom', path: ['helmChart'], message: 'is required with storage.mode helmChart: the chart\'s claim (claimName) or its per-component claims (claims)' });
+    }
+    if (s.mode !== 'helmChart' && s.helmChart) ctx.addIssue({ code: 'custom', path: ['helmChart'], message: 'is only used with storage.mode: helmChart' });
+    if (s.mode !== 'shared' && s.sharedClaimName) ctx.addIssue({ code: 'custom', path: ['sharedClaimName'], message: 'is only used with storage.mode: shared' });
+  });
 
 const resourcesSection = z.partialRecord(z.enum(COMPONENTS), resourceSpec).default({});
 
