@@ -31,6 +31,8 @@ import { Webdav } from './components/webdav.js';
 import { Webmail } from './components/webmail.js';
 import { buildChartContext } from './context.js';
 import { CnpgDatabase } from './database.js';
+import { backupPodAnnotations, VeleroSchedule } from './backup.js';
+import { decideBackup } from '../model/lifecycle.js';
 import { DnsOperator } from './operator.js';
 import { toYamlDocument } from './yaml-out.js';
 import { CiliumEgress } from './networking/egress.js';
@@ -121,7 +123,13 @@ export class MailuChart extends Chart {
 
     // -- components
     const comp = (n: ComponentName): ComponentModel | undefined => model.components.get(n);
-    const base = (n: ComponentName) => ({ ctx, component: comp(n)!, env: model.env.perComponent[n] ?? [] });
+    // Backups: which volumes Velero copies is marked on the pods (backup.ts).
+    const backupPlan = decideBackup(config);
+    const backupAnnotations = (n: ComponentName) => {
+      const a = backupPodAnnotations(backupPlan, n, config.storage.mode === 'shared');
+      return Object.keys(a).length > 0 ? { podAnnotations: a } : {};
+    };
+    const base = (n: ComponentName) => ({ ctx, component: comp(n)!, env: model.env.perComponent[n] ?? [], ...backupAnnotations(n) });
     const senders = model.egress.senderNodeSelector;
     const x = config.exposure;
     const hostPorts = x.mode === 'hostPort' ? model.exposure.publicPorts.map((p) => p.port) : [];
@@ -173,7 +181,11 @@ export class MailuChart extends Chart {
         size: db.storage.size,
         ...(db.storage.storageClass ? { storageClass: db.storage.storageClass } : {}),
         ...(db.imageName ? { imageName: db.imageName } : {}),
+        ...(backupPlan ? { backup: backupPlan } : {}),
       });
+    }
+    if (backupPlan?.volumes) {
+      new VeleroSchedule(this, 'backup', { instance, namespace, plan: backupPlan, volumes: backupPlan.volumes, cnpg: config.database.type === 'cnpg' });
     }
 
     // -- TLS

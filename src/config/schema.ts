@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { DEFAULT_MAIL_PORTS, MAIL_PORT_NUMBERS } from './mail-ports.js';
 import { cidrProblem, type Family, ipOrCidr, notAnAddress } from './addresses.js';
 import { withDefaultBranch } from './branches.js';
+import { backupSection } from './backup.js';
+import { classifyMailuVersion, DEFAULT_MAILU_VERSION } from './mailu-version.js';
 import { cpuAmount, memorySize, messageSize, storageSize } from './quantity.js';
 import { HELM_CHART_REQUIRED_CLAIMS, helmChartClaimClash } from './helm-chart-claims.js';
 import {
@@ -94,10 +96,13 @@ export const COMPONENTS = [
 export type ComponentName = (typeof COMPONENTS)[number];
 
 const mailuSection = z.strictObject({
+  /** A Mailu 2024.06 release tag (2024.06.N up to the default, or the moving 2024.06); see mailu-version.ts. */
   version: z
     .string()
     .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { message: 'not a valid image tag' })
-    .default('2024.06.57'),
+    .default(DEFAULT_MAILU_VERSION),
+  /** Deploy a version outside the supported releases anyway (a warning, not an error). */
+  allowUntestedVersion: z.boolean().default(false),
   registry: z.string().min(1).default('ghcr.io/mailu'),
   imagePullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent'),
   logLevel: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL']).default('WARNING'),
@@ -118,6 +123,9 @@ const mailuSection = z.strictObject({
   fullTextSearch: z.string().regex(/^(off|[a-z]{2}(,[a-z]{2})*)$/, { message: 'not "off" or a comma list of language codes' }).default('en'),
   /** Extra Mailu environment, passed through verbatim into the shared ConfigMap. */
   env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'not an environment variable name' }), envValue).default({}),
+}).superRefine((m, ctx) => {
+  const verdict = classifyMailuVersion(m.version);
+  if (verdict.kind === 'unsupported' && !m.allowUntestedVersion) ctx.addIssue({ code: 'custom', path: ['version'], message: verdict.reason });
 });
 
 /**
@@ -496,6 +504,8 @@ export const configSchema = z.strictObject({
   dns: dnsSection.prefault({}),
   /** The validating resolver every Mailu pod depends on: never fewer than two. */
   resolver: z.strictObject({ replicas: z.number().int().min(2).max(9).default(2) }).prefault({}),
+  /** Scheduled backups (Velero for the volumes, CloudNativePG for its database); none when left out. */
+  backup: backupSection.optional(),
 });
 
 /** What users write (TypeScript users get completion and excess-property checks from this). */

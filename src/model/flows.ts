@@ -134,6 +134,14 @@ export function decideFlows(config: MailuConfig, exp: Exposure, components: Map<
     flows.push({ from: dbPeer, to: dbPeer, ports: tcp(5432, 8000), why: 'replication and instance manager' });
     flows.push({ from: { kind: 'namespace', namespace: 'cnpg-system' }, to: dbPeer, ports: tcp(8000, 5432), why: 'CloudNativePG operator status checks' });
     flows.push({ from: dbPeer, to: { kind: 'cidrs', cidrs: ['0.0.0.0/0'], except: [] }, ports: tcp(443, 6443), why: 'instance manager talks to the Kubernetes API' });
+    // Backups to an object store on another port (MinIO's 9000, plain http): 443 is open above.
+    const store = config.backup?.database;
+    const storePort = store?.method === 'barmanObjectStore' ? objectStorePort(store.endpointURL) : 443;
+    if (storePort !== 443) {
+      for (const to of [{ kind: 'cidrs', cidrs: ['0.0.0.0/0'], except: [] }, { kind: 'namespace' }] as Peer[]) {
+        flows.push({ from: dbPeer, to, ports: tcp(storePort), why: 'backups to the object store (backup.database.endpointURL)' });
+      }
+    }
     flows.push({ from: dbPeer, to: { kind: 'namespace', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } }, ports: dns, why: 'cluster DNS' });
   }
   if (config.redis.mode === 'external') {
@@ -176,4 +184,11 @@ export function decideFlows(config: MailuConfig, exp: Exposure, components: Map<
     flows.push({ from: { kind: 'namespace' }, to: op, ports: tcp(config.dns.operator.metricsPort), why: 'metrics scraping' });
   }
   return flows;
+}
+
+/** The port an S3 endpoint URL is reached on (AWS and the like: 443). */
+export function objectStorePort(endpointURL: string | undefined): number {
+  if (!endpointURL) return 443;
+  const url = new URL(endpointURL);
+  return url.port ? Number(url.port) : url.protocol === 'http:' ? 80 : 443;
 }

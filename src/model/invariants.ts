@@ -8,6 +8,7 @@ import { envPolicyIssues } from './env-policy.js';
 import { decideExposure, type Exposure, traefikMinor } from './exposure.js';
 import { clusterAddresses, covers, isWide, isWorld, isIpv6 } from './net.js';
 import { platformWarnings } from './platform.js';
+import { lifecycleChecks } from './lifecycle.js';
 import { MAIL_PORTS } from '../config/mail-ports.js';
 import { decideTrust, type Trust } from './trust.js';
 
@@ -145,6 +146,10 @@ export function checkConfig(config: MailuConfig): CheckResult {
 
   warnings.push(...platformWarnings(config));
   warnings.push(...publicAddressWarnings(config));
+  // -- the Mailu release and the backup section (lifecycle.ts)
+  const lifecycle = lifecycleChecks(config);
+  errors.push(...lifecycle.errors);
+  warnings.push(...lifecycle.warnings);
 
   // -- the decisions themselves must hold the invariants
   if (errors.length === 0) {

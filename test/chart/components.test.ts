@@ -196,11 +196,11 @@ describe('component details', () => {
   });
 
   it('registry, version and pull policy apply to every Mailu image', () => {
-    const rr = render(cfg({ components: ALL_ON, mailu: { registry: 'registry.example.com/mirror/', version: '2024.06.99', imagePullPolicy: 'Always' } }));
+    const rr = render(cfg({ components: ALL_ON, mailu: { registry: 'registry.example.com/mirror/', version: '2024.06.50', imagePullPolicy: 'Always' } }));
     for (const comp of rr.components()) {
       const c = rr.container(comp);
       assert.equal(c.imagePullPolicy, 'Always', comp);
-      if (EXPECT[comp]!.image.source.includes('ghcr')) assert.match(c.image!, /^registry\.example\.com\/mirror\/[a-z]+:2024\.06\.99$/, comp);
+      if (EXPECT[comp]!.image.source.includes('ghcr')) assert.match(c.image!, /^registry\.example\.com\/mirror\/[a-z]+:2024\.06\.50$/, comp);
     }
   });
 

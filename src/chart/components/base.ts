@@ -8,4 +8,6 @@ export interface ComponentProps {
   component: ComponentModel;
   /** Component-only environment (secret references, settings). */
   env?: EnvVar[];
+  /** Extra pod template annotations (e.g. which volumes Velero copies). */
+  podAnnotations?: Record<string, string>;
 }
