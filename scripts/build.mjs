@@ -22,6 +22,9 @@ const common = {
 const optionalNative = ['bufferutil', 'utf-8-validate'];
 // The fast CommonJS bundle never runs the operator or the doctor: it leaves their clients out.
 const networkClients = ['@kubernetes/client-node', 'mailauth', 'pino', 'prom-client'];
+// elkjs (1.5 MB, the diagram's layout) stays out of it too: `synth --diagram` requires it from
+// node_modules, so plain `synth` neither reads nor caches it (in the ESM bundle it is its own chunk).
+const lazyFromNodeModules = ['elkjs'];
 await build({
   ...common,
   entryPoints: { cli: 'src/cli/main.ts' },
@@ -32,7 +35,7 @@ await build({
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
 // One CommonJS file for the generator commands, run through V8's code cache (bin/mailu-k8s.js).
-await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'lib/bundle/cli.cjs', format: 'cjs', external: [...networkClients, ...optionalNative] });
+await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'lib/bundle/cli.cjs', format: 'cjs', external: [...networkClients, ...lazyFromNodeModules, ...optionalNative] });
 const scratch = mkdtempSync(join(tmpdir(), 'mailu-k8s-build-'));
 try {
   execFileSync(process.execPath, ['bin/mailu-k8s.js', 'synth', '--config', 'examples/full.yaml', '--out', join(scratch, 'out')], {

@@ -25,7 +25,8 @@ program
   .option('-c, --config <file>', 'config file (YAML)')
   .option('-o, --out <dir>', 'output directory', 'dist')
   .option('--split', 'one file per object plus kustomization.yaml')
-  .action((opts: { config?: string; out: string; split?: boolean }) =>
+  .option('--diagram', 'also write topology.svg, the mail paths, next to the manifests')
+  .action((opts: { config?: string; out: string; split?: boolean; diagram?: boolean }) =>
     runCommand(async () => (await import('./synth.js')).runSynth(opts)),
   );
 
@@ -48,6 +49,16 @@ dns
   .addOption(new Option('-f, --format <format>', 'output format').choices(['zone', 'json', 'table']).default('table'))
   .action((opts: { config?: string; format: 'zone' | 'json' | 'table' }) =>
     runCommand(async () => (await import('./dns.js')).runDnsPlan(opts)),
+  );
+
+program
+  .command('diagram')
+  .description('draw the mail paths: inbound exposure, internal calls, outbound egress, DNS publishers, warnings')
+  .option('-c, --config <file>', 'config file (YAML)')
+  .addOption(new Option('-f, --format <format>', 'output format').choices(['svg', 'mermaid', 'dot']).default('svg'))
+  .option('-o, --out <file>', 'write to this file instead of stdout')
+  .action((opts: { config?: string; format: 'svg' | 'mermaid' | 'dot'; out?: string }) =>
+    runCommand(async () => (await import('./diagram.js')).runDiagram(opts)),
   );
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];

@@ -54,6 +54,19 @@ export function writeDirAtomically(dir: string, files: Record<string, string>, f
   }
 }
 
+/** One file, written beside its target and renamed over it: readers never see half of it. */
+export function writeFileAtomically(path: string, content: string): void {
+  const target = resolve(path);
+  mkdirSync(dirname(target), { recursive: true });
+  const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
+  try {
+    writeFileSync(tmp, content);
+    renameSync(tmp, target);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
 /** Our output directories are flat: unlink the files directly (much cheaper than a recursive rm). */
 function removeFlatDir(dir: string): void {
   try {
