@@ -1,4 +1,5 @@
-// Exponential backoff with jitter, for watch restarts, failed writes and lease retries.
+// Exponential backoff with jitter, for watch restarts and failed reconciles, and the floor that a
+// server's Retry-After puts under it.
 
 export interface Backoff {
   /** The delay before the next attempt (grows with each call until reset). */
@@ -26,4 +27,13 @@ export function exponentialBackoff(baseMs: number, maxMs: number, random: () => 
       return attempts;
     },
   };
+}
+
+/**
+ * The wait before sending a failed request again: the backoff step, but never less than the
+ * server's Retry-After (`retryAfter`, from retryAfterMs), which is cut to `capMs` so a proxy asking
+ * for an hour cannot stall the operator that long.
+ */
+export function retryDelay(backoffMs: number, retryAfter: number | undefined, capMs: number): number {
+  return retryAfter === undefined ? backoffMs : Math.max(backoffMs, Math.min(retryAfter, capMs));
 }

@@ -1,14 +1,19 @@
-// Informers: client-node's ListWatch (what makeInformer builds) with three additions the operator
+// Informers: client-node's ListWatch (what makeInformer builds) with four additions the operator
 // needs. (1) Objects are cut down to the fields the operator reads before they enter the cache,
 // so 1,000 nodes with their image lists do not sit in memory. (2) A restart with exponential
 // backoff and jitter after errors: client-node relists by itself on 410 Gone, but stops on any
-// other error (cut connection, 5xx). (3) Change filtering: a node heartbeat that alters nothing we
-// read does not trigger a reconcile.
+// other error (cut connection, 5xx). (3) The server's Retry-After on a list or watch is waited
+// out: the backoff never goes below it. (4) Change filtering: a node heartbeat that alters nothing
+// we read does not trigger a reconcile.
+import type { Agent, IncomingMessage } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { Backoff } from './backoff.js';
+import { retryDelay, type Backoff } from './backoff.js';
+import { systemClock, type Clock, type ClockTimer } from './clock.js';
 import type { NodeLike, PodLike } from './facts.js';
-import { describeError, statusOf } from './kube.js';
+import { describeError, retryAfterMs, statusOf } from './kube.js';
 import type { OperatorMetrics } from './metrics.js';
 
 type Obj = k8s.KubernetesObject;
@@ -125,9 +130,30 @@ export interface InformerDeps {
   backoff: Backoff;
   /** Something this informer caches changed (or its first list completed). */
   onChange: (resource: string) => void;
+  clock?: Clock;
+  /** Longest Retry-After waited out (default 30 s). */
+  retryAfterMaxMs?: number;
 }
 
-/** Hands every watched object through `strip` before ListWatch caches it. */
+/** A watch request the server answered with another status than 200; keeps what Retry-After needs. */
+export class WatchStatusError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly headers: Record<string, string | string[] | undefined>,
+    readonly body: string,
+  ) {
+    super(`watch request answered HTTP ${statusCode}`);
+  }
+}
+
+type WatchCallback = (phase: string, apiObj: unknown, watchObj?: unknown) => void;
+
+/**
+ * client-node's Watch done again, for three reasons: objects go through `strip` before ListWatch
+ * caches them; an answer other than 200 keeps its headers (client-node's drops them, and with
+ * them Retry-After); and a stream that ends or breaks inside an event is an error, so the restart
+ * backs off (client-node ignores the torn line and reconnects at once).
+ */
 class StrippingWatch extends k8s.Watch {
   constructor(
     config: k8s.KubeConfig,
@@ -138,30 +164,86 @@ class StrippingWatch extends k8s.Watch {
     super(config);
   }
 
-  override watch(
+  override async watch(
     path: string,
     queryParams: Record<string, string | number | boolean | undefined>,
-    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    callback: WatchCallback,
     done: (err: unknown) => void,
   ): Promise<AbortController> {
     // ListWatch calls watch() right after it has filled its cache from a list.
     this.onWatchStart();
-    return super.watch(
-      path,
-      queryParams,
-      (phase, obj: Obj, raw) => {
-        this.onEvent();
-        callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? this.strip(obj) : obj, raw);
-      },
-      done,
-    );
+    const controller = new AbortController();
+    let finished = false;
+    const finish = (err: unknown) => {
+      if (finished) return;
+      finished = true;
+      controller.abort();
+      done(err);
+    };
+    try {
+      const cluster = this.config.getCurrentCluster();
+      if (!cluster) throw new Error('No currently active cluster');
+      const url = new URL(cluster.server + path);
+      url.searchParams.set('watch', 'true');
+      for (const [k, v] of Object.entries(queryParams)) if (v !== undefined) url.searchParams.set(k, String(v));
+      const init = await this.config.applyToFetchOptions({});
+      const headers: Record<string, string> = {};
+      (init.headers as { forEach(cb: (v: string, k: string) => void): void } | undefined)?.forEach((v, k) => (headers[k] = v));
+      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const req = send(url, { method: 'GET', headers, agent: init.agent as Agent | undefined, signal: controller.signal });
+      req.on('error', finish);
+      req.on('response', (res) => this.stream(res, callback, finish));
+      req.end();
+    } catch (err) {
+      finish(err);
+    }
+    return controller;
+  }
+
+  private stream(res: IncomingMessage, callback: WatchCallback, finish: (err: unknown) => void): void {
+    res.setEncoding('utf8');
+    if (res.statusCode !== 200) {
+      let body = '';
+      res.on('data', (c: string) => (body = (body + c).slice(0, 4096)));
+      const fail = () => finish(new WatchStatusError(res.statusCode ?? 0, res.headers, body));
+      res.on('end', fail);
+      res.on('error', fail);
+      return;
+    }
+    res.socket?.setKeepAlive(true, 30_000);
+    let buf = '';
+    res.on('data', (chunk: string) => {
+      buf += chunk;
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        const line = buf.slice(0, i).trim();
+        buf = buf.slice(i + 1);
+        if (line !== '' && !this.deliver(line, callback)) return finish(new Error('watch stream: an event that is not JSON'));
+      }
+    });
+    res.on('end', () => finish(buf.trim() === '' ? null : new Error('watch stream ended inside an event')));
+    res.on('error', finish);
+    res.on('close', () => finish(res.complete ? null : new Error('watch connection closed inside the stream')));
+  }
+
+  private deliver(line: string, callback: WatchCallback): boolean {
+    let ev: { type: string; object: Obj };
+    try {
+      ev = JSON.parse(line) as { type: string; object: Obj };
+    } catch {
+      return false;
+    }
+    this.onEvent();
+    const phase = ev.type;
+    callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? this.strip(ev.object) : ev.object, ev);
+    return true;
   }
 }
 
 export class Informer {
   private readonly lw: k8s.ListWatch<Obj>;
   private stopped = true;
-  private restartTimer?: NodeJS.Timeout;
+  private restartTimer?: ClockTimer;
+  private readonly clock: Clock;
   private hasSynced = false;
   private readonly fingerprints = new Map<string, string>();
   private syncWaiters: Array<() => void> = [];
@@ -171,6 +253,7 @@ export class Informer {
     readonly spec: InformerSpec,
     private readonly deps: InformerDeps,
   ) {
+    this.clock = deps.clock ?? systemClock;
     const watch = new StrippingWatch(
       kc,
       spec.strip,
@@ -210,7 +293,7 @@ export class Informer {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.restartTimer);
+    this.clock.clearTimeout(this.restartTimer);
     await this.lw.stop();
   }
 
@@ -242,7 +325,7 @@ export class Informer {
 
   private failed(err: unknown): void {
     if (this.stopped) return;
-    const delay = this.deps.backoff.next();
+    const delay = retryDelay(this.deps.backoff.next(), retryAfterMs(err), this.deps.retryAfterMaxMs ?? 30_000);
     this.deps.metrics.errors.inc({ kind: 'watch' });
     this.deps.metrics.watchRestarts.inc({ resource: this.spec.resource });
     const status = statusOf(err);
@@ -254,10 +337,14 @@ export class Informer {
       { resource: this.spec.resource, err: describeError(err), retryInMs: delay, attempt: this.deps.backoff.attempts },
       `list/watch of ${this.spec.resource} failed${hint}; retrying with backoff (the cache keeps its last state meanwhile)`,
     );
-    clearTimeout(this.restartTimer);
-    this.restartTimer = setTimeout(() => {
-      if (this.stopped) return;
-      void this.lw.start().catch((e: unknown) => this.failed(e));
-    }, delay);
+    this.clock.clearTimeout(this.restartTimer);
+    this.restartTimer = this.clock.setTimeout(
+      () => {
+        if (this.stopped) return;
+        void this.lw.start().catch((e: unknown) => this.failed(e));
+      },
+      delay,
+      `informer ${this.spec.resource}`,
+    );
   }
 }

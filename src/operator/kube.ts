@@ -14,19 +14,46 @@ export function statusOf(err: unknown): number | undefined {
   return undefined;
 }
 
+function parsedBody(err: unknown): { message?: string; reason?: string; details?: { retryAfterSeconds?: unknown } } | undefined {
+  if (!err || typeof err !== 'object' || !('body' in err)) return undefined;
+  const body = (err as { body: unknown }).body;
+  try {
+    return typeof body === 'string' ? (JSON.parse(body) as ReturnType<typeof parsedBody>) : (body as ReturnType<typeof parsedBody>);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How long the API server asked us to wait before sending this request again, or undefined.
+ * kube-apiserver sets Retry-After (and the Status's details.retryAfterSeconds) on 429 (priority
+ * and fairness, max-in-flight) and on 5xx it expects to pass (ServiceUnavailable, ServerTimeout,
+ * GatewayTimeout); like client-go's REST client, only those statuses count. The header is
+ * delta-seconds or an HTTP date.
+ */
+export function retryAfterMs(err: unknown, nowMs: number = Date.now()): number | undefined {
+  const status = statusOf(err);
+  if (status === undefined || (status !== 429 && (status < 500 || status > 504))) return undefined;
+  const headers = (err as { headers?: Record<string, unknown> }).headers;
+  const raw = headers && typeof headers === 'object' ? (headers['retry-after'] ?? headers['Retry-After']) : undefined;
+  const text = Array.isArray(raw) ? String(raw[0]) : raw === undefined ? undefined : String(raw).trim();
+  if (text !== undefined && /^\d+$/.test(text)) return Number(text) * 1000;
+  if (text !== undefined && text !== '') {
+    const at = Date.parse(text);
+    if (Number.isFinite(at)) return Math.max(0, at - nowMs);
+  }
+  const seconds = parsedBody(err)?.details?.retryAfterSeconds;
+  return typeof seconds === 'number' && seconds > 0 ? seconds * 1000 : undefined;
+}
+
 /** One line describing an API error: status, reason and the server's message. */
 export function describeError(err: unknown): string {
   const status = statusOf(err);
   if (status !== undefined && err && typeof err === 'object' && 'body' in err) {
-    const body = (err as { body: unknown }).body;
-    let msg = '';
-    try {
-      const parsed = typeof body === 'string' ? (JSON.parse(body) as { message?: string; reason?: string }) : (body as { message?: string; reason?: string });
-      msg = [parsed?.reason, parsed?.message].filter(Boolean).join(': ');
-    } catch {
-      msg = String(body).slice(0, 200);
-    }
-    return `HTTP ${status}${msg ? ` ${msg}` : ''}`;
+    const parsed = parsedBody(err);
+    const msg = parsed ? [parsed.reason, parsed.message].filter(Boolean).join(': ') : String((err as { body: unknown }).body).slice(0, 200);
+    const wait = retryAfterMs(err);
+    return `HTTP ${status}${msg ? ` ${msg}` : ''}${wait !== undefined ? ` (Retry-After ${wait / 1000} s)` : ''}`;
   }
   return err instanceof Error ? err.message : String(err);
 }

@@ -5,6 +5,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { MailuConfig } from '../config/schema.js';
 import { exponentialBackoff } from './backoff.js';
+import { systemClock, type Clock, type ClockTimer } from './clock.js';
 import type { DnsEndpointObject } from './desired.js';
 import type { NodeLike, PodLike } from './facts.js';
 import { startHealthServer, type HealthServer } from './health.js';
@@ -15,7 +16,7 @@ import { createLogger } from './logger.js';
 import { OperatorMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
 import { DNSENDPOINT_GROUP, DNSENDPOINT_PLURAL, DNSENDPOINT_VERSION, labelSelectorText, settingsFromConfig, type OperatorSettings } from './settings.js';
-import { defaultTimings, type OperatorTimings } from './timings.js';
+import { checkLeaseTimings, defaultTimings, failoverBoundMs, type OperatorTimings } from './timings.js';
 
 export interface OperatorOptions {
   config: MailuConfig;
@@ -31,6 +32,8 @@ export interface OperatorOptions {
   timings?: Partial<OperatorTimings>;
   /** Process metrics (memory, CPU, event loop) in /metrics. */
   defaultMetrics?: boolean;
+  /** Time for every wait and timeout (tests pass one they move by hand). */
+  clock?: Clock;
 }
 
 export class Operator {
@@ -43,16 +46,17 @@ export class Operator {
   private readonly informers: { pods: Informer; nodes: Informer; endpoints: Informer };
   private readonly elector: LeaseElector;
   private health?: HealthServer;
-  private resyncTimer?: NodeJS.Timeout;
+  private resyncTimer?: ClockTimer;
+  private readonly clock: Clock;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
 
   constructor(private readonly opts: OperatorOptions) {
     const base = settingsFromConfig(opts.config);
     this.settings = { ...base, namespace: opts.namespace ?? base.namespace };
     this.timings = { ...defaultTimings(opts.config), ...(opts.timings ?? {}) };
-    if (this.timings.renewDeadlineMs >= this.timings.leaseDurationMs) {
-      throw new Error(`operator timings: renewDeadlineMs (${this.timings.renewDeadlineMs}) must be shorter than leaseDurationMs (${this.timings.leaseDurationMs})`);
-    }
+    checkLeaseTimings(this.timings);
+    this.clock = opts.clock ?? systemClock;
+    const clock = this.clock;
     this.identity = opts.identity ?? process.env.POD_NAME ?? `${hostname()}-${process.pid}`;
     this.log = (opts.logger ?? createLogger()).child({ instance: this.settings.instance, namespace: this.settings.namespace, identity: this.identity });
     this.metrics = new OperatorMetrics({ defaultMetrics: opts.defaultMetrics });
@@ -62,7 +66,14 @@ export class Operator {
     const endpoints = new DnsEndpointClient(kc, ns);
     const podSelector = labelSelectorText(this.settings.podSelector);
     const backoff = () => exponentialBackoff(this.timings.backoffBaseMs, this.timings.backoffMaxMs);
-    const deps = () => ({ log: this.log, metrics: this.metrics, backoff: backoff(), onChange: (r: string) => this.reconciler.trigger(`${r} changed`) });
+    const deps = () => ({
+      log: this.log,
+      metrics: this.metrics,
+      backoff: backoff(),
+      onChange: (r: string) => this.reconciler.trigger(`${r} changed`),
+      clock,
+      retryAfterMaxMs: this.timings.retryAfterMaxMs,
+    });
     this.informers = {
       pods: new Informer(
         kc,
@@ -106,6 +117,7 @@ export class Operator {
       log: this.log,
       metrics: this.metrics,
       timings: this.timings,
+      clock,
     });
     this.elector = new LeaseElector(kc, {
       namespace: ns,
@@ -114,6 +126,9 @@ export class Operator {
       leaseDurationMs: this.timings.leaseDurationMs,
       renewDeadlineMs: this.timings.renewDeadlineMs,
       retryPeriodMs: this.timings.retryPeriodMs,
+      retryJitter: this.timings.retryJitter,
+      retryAfterMaxMs: this.timings.retryAfterMaxMs,
+      clock,
       log: this.log,
       onStartedLeading: () => {
         this.metrics.leader.set(1);
@@ -153,6 +168,7 @@ export class Operator {
         address: s.manageAddress ? { name: s.names.address, hostnames: s.hostnames, ttl: s.ttl, onNoReadyPod: s.onNoReadyPod } : 'not managed',
         spf: s.spf.managed ? { name: s.names.spf, mode: s.spf.source.mode } : 'not managed',
         lease: s.names.lease,
+        failoverBoundMs: failoverBoundMs(this.timings),
         healthPort: this.health?.port,
       },
       'DNS operator starting',
@@ -166,10 +182,14 @@ export class Operator {
     });
     this.elector.start();
     const resync = () => {
-      this.resyncTimer = setTimeout(() => {
-        this.reconciler.trigger('periodic resync', { fresh: true });
-        resync();
-      }, this.timings.resyncMs);
+      this.resyncTimer = this.clock.setTimeout(
+        () => {
+          this.reconciler.trigger('periodic resync', { fresh: true });
+          resync();
+        },
+        this.timings.resyncMs,
+        'resync',
+      );
     };
     resync();
   }
@@ -188,7 +208,7 @@ export class Operator {
   async stop(opts: { release?: boolean } = {}): Promise<void> {
     if (this.state === 'stopped' || this.state === 'stopping') return;
     this.state = 'stopping';
-    clearTimeout(this.resyncTimer);
+    this.clock.clearTimeout(this.resyncTimer);
     const work = (async () => {
       await Promise.all(Object.values(this.informers).map((i) => i.stop()));
       await this.reconciler.stop();

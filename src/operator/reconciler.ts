@@ -1,13 +1,20 @@
 // The thin, stateful shell around desiredState/planWrites: level-based and idempotent. Any trigger
 // (watch event, resync, leadership, retry) recomputes the desired records from the informer
 // caches, compares them with what is published and writes only the difference. Triggers that
-// arrive while a pass runs fold into one more pass. Failed passes retry with backoff.
+// arrive while a pass runs fold into one more pass. Failed passes retry with backoff; when the
+// server answered with Retry-After, nothing is sent (no pass, no Event) until it has passed.
+//
+// Writes are skipped while this replica is not sure it leads: at the start of a pass or before any
+// single write. Every such stretch ends with the elector's onStartedLeading (acquired, re-acquired,
+// or renewed only after the renew deadline), and leadershipChanged(true) queues a fresh pass, so
+// a skipped write is always redone by the next term.
 import type { Logger } from 'pino';
 import { isIpv6 } from '../model/net.js';
-import { exponentialBackoff, type Backoff } from './backoff.js';
+import { exponentialBackoff, retryDelay, type Backoff } from './backoff.js';
+import { systemClock, type Clock, type ClockTimer } from './clock.js';
 import { desiredState, endpointTargets, planWrites, type DesiredState, type DnsEndpointObject, type Finding, type Write } from './desired.js';
 import type { NodeLike, PodLike } from './facts.js';
-import { describeError, statusOf, type DnsEndpointClient, type EventRecorder, type InvolvedObject } from './kube.js';
+import { describeError, retryAfterMs, statusOf, type DnsEndpointClient, type EventRecorder, type InvolvedObject } from './kube.js';
 import type { OperatorMetrics } from './metrics.js';
 import type { OperatorSettings } from './settings.js';
 import type { OperatorTimings } from './timings.js';
@@ -28,6 +35,7 @@ export interface ReconcilerDeps {
   log: Logger;
   metrics: OperatorMetrics;
   timings: OperatorTimings;
+  clock?: Clock;
 }
 
 /** What we last wrote, until the watch cache catches up with it. */
@@ -52,7 +60,10 @@ export class Reconciler {
   private dirty = false;
   private freshNext = false;
   private stopped = false;
-  private retryTimer?: NodeJS.Timeout;
+  private retryTimer?: ClockTimer;
+  /** Nothing is sent before this (clock time): the server's Retry-After. */
+  private holdUntil = 0;
+  private readonly clock: Clock;
   private readonly backoff: Backoff;
   private readonly overlay = new Map<string, Overlay>();
   private active = new Map<string, Finding>();
@@ -62,12 +73,23 @@ export class Reconciler {
 
   constructor(private readonly d: ReconcilerDeps) {
     this.backoff = exponentialBackoff(d.timings.backoffBaseMs, d.timings.backoffMaxMs);
+    this.clock = d.clock ?? systemClock;
+  }
+
+  /** True while the server's Retry-After has not passed (the retry timer ends it). */
+  get held(): boolean {
+    return this.clock.now() < this.holdUntil;
   }
 
   /** Asks for a pass. `fresh` re-reads our DNSEndpoints from the API instead of trusting the cache. */
   trigger(reason: string, opts: { fresh?: boolean } = {}): void {
     if (this.stopped) return;
     if (opts.fresh) this.freshNext = true;
+    if (this.held) {
+      // The retry timer set with the hold runs the pass; this trigger only adds to it.
+      this.d.log.trace({ reason }, 'reconcile deferred: the API server asked to wait (Retry-After)');
+      return;
+    }
     if (this.running) {
       this.dirty = true;
       return;
@@ -84,7 +106,7 @@ export class Reconciler {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.retryTimer);
+    this.clock.clearTimeout(this.retryTimer);
     await this.idle();
   }
 
@@ -126,7 +148,10 @@ export class Reconciler {
   }
 
   private async pass(fresh: boolean): Promise<void> {
-    if (!this.d.cache.synced()) return;
+    if (!this.d.cache.synced()) {
+      if (fresh) this.freshNext = true; // the pass that runs once synced still re-reads
+      return;
+    }
     const started = process.hrtime.bigint();
     this.passes++;
     const { settings, metrics } = this.d;
@@ -156,21 +181,30 @@ export class Reconciler {
       this.report(findings, leader, current);
       if (leader) {
         for (const w of plan.writes) current = await this.execute(w, desired, current);
+      } else if (plan.writes.length > 0) {
+        this.d.log.debug({ writes: plan.writes.length }, 'not (sure to be) the leader: the next term redoes these writes');
       }
       this.publishMetrics(current);
       this.backoff.reset();
       metrics.reconciles.inc({ result: 'ok' });
       metrics.lastSuccess.set(Date.now() / 1000);
     } catch (err) {
-      const delay = this.backoff.next();
       metrics.reconciles.inc({ result: 'error' });
       metrics.errors.inc({ kind: 'reconcile' });
-      this.d.log.error({ err: describeError(err), retryInMs: delay }, 'reconcile failed; retrying with backoff');
-      clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => this.trigger('retry', { fresh: true }), delay);
+      this.retryAfter(err, 'reconcile failed; retrying with backoff');
     } finally {
       metrics.reconcileDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
     }
+  }
+
+  /** Schedules the retry pass after a failure: backoff, never sooner than the server's Retry-After. */
+  private retryAfter(err: unknown, msg: string): void {
+    const wait = retryAfterMs(err);
+    const delay = retryDelay(this.backoff.next(), wait, this.d.timings.retryAfterMaxMs);
+    if (wait !== undefined) this.holdUntil = Math.max(this.holdUntil, this.clock.now() + delay);
+    this.d.log.error({ err: describeError(err), retryInMs: delay }, msg);
+    this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = this.clock.setTimeout(() => this.trigger('retry', { fresh: true }), delay, 'reconcile retry');
   }
 
   private observe(desired: DesiredState): void {
@@ -225,14 +259,31 @@ export class Reconciler {
   }
 
   private event(involved: InvolvedObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    if (this.held) {
+      // Events are best effort: while the server asks to wait, they are dropped (and logged).
+      this.d.log.info({ reason, message }, 'Event not recorded: the API server asked to wait (Retry-After)');
+      return;
+    }
     const p = this.d.events
       .emit(involved, type, reason, message)
       .catch((err: unknown) => {
         this.d.metrics.errors.inc({ kind: 'event' });
         this.d.log.warn({ err: describeError(err), reason }, 'could not record an Event');
+        this.holdFor(err);
       })
       .finally(() => this.pendingEvents.delete(p));
     this.pendingEvents.add(p);
+  }
+
+  /** An Event refused with Retry-After holds the next pass and Events too, via the retry timer. */
+  private holdFor(err: unknown): void {
+    const wait = retryAfterMs(err);
+    if (wait === undefined || this.stopped) return;
+    const delay = Math.min(wait, this.d.timings.retryAfterMaxMs);
+    if (this.clock.now() + delay <= this.holdUntil) return;
+    this.holdUntil = this.clock.now() + delay;
+    this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = this.clock.setTimeout(() => this.trigger('retry', { fresh: true }), delay, 'reconcile retry');
   }
 
   private async perform(w: Write): Promise<DnsEndpointObject | undefined> {
@@ -257,7 +308,10 @@ export class Reconciler {
     let w: Write | undefined = first;
     for (let attempt = 0; w; attempt++) {
       // Leadership can end while we work: a replica that is not sure it leads must not write.
-      if (!this.d.isLeader()) return current;
+      if (!this.d.isLeader()) {
+        log.debug({ record: this.recordOf(w.name), op: w.op }, 'not (sure to be) the leader: the next term redoes this write');
+        return current;
+      }
       try {
         const result = await this.perform(w);
         this.afterWrite(w, result, current);

@@ -14,7 +14,12 @@
 // - discovery (/version, /api, /apis, resource lists) and server-side Table output for kubectl.
 // Known simplifications: no server-side apply (415), continue tokens are not snapshots, no
 // admission/validation beyond names, namespaces and versions.
-// Fault injection (outage, dropped/expired watches, compaction, request hooks) drives the tests.
+// Fault injection drives the tests, each fault as kube-apiserver shows it to a client: an outage;
+// a share of requests answered 429/503/500 (429 and 503 with Retry-After and
+// details.retryAfterSeconds, as priority and fairness and an unready server send them); latency;
+// watches dropped, expired (ERROR 410) or cut in the middle of an event; compaction; a restart
+// (connections refused for a while, then a fresh watch cache: resuming an older resourceVersion
+// gets 410); a concurrent writer whose updates make the client's next write a real 409; hooks.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -115,7 +120,43 @@ export interface RequestRecord {
   watch: boolean;
   status: number;
   userAgent: string;
+  /** When the request arrived, on the server's monotonic clock (performance.now()). */
+  at: number;
+  /** The Retry-After header of the answer, if any. */
+  retryAfter?: string;
 }
+
+/** A share of requests answered with an error status, as an overloaded or restarting server does. */
+export interface ErrorInjection {
+  /** Fraction of matching requests refused (0..1). */
+  rate: number;
+  /** Statuses to pick from (default 500, 503, 429). */
+  statuses?: number[];
+  /** Retry-After sent with 429 and 503 (default 1; 0 sends none). */
+  retryAfterSeconds?: number;
+  /** Which requests (default: every resource request). */
+  match?: (info: RequestInfo) => boolean;
+  /** Source of randomness (default: seeded, so a run repeats). */
+  random?: () => number;
+}
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const FAULT_STATUS: Record<number, { reason: string; message: string }> = {
+  429: { reason: 'TooManyRequests', message: 'Too many requests, please try again later.' },
+  500: { reason: 'InternalError', message: 'Internal error occurred: injected fault' },
+  503: { reason: 'ServiceUnavailable', message: 'the server is currently unable to handle the request' },
+};
 
 /** What a request hook may do: fall through, or answer with a status (the body becomes a Status). */
 export type HookResult = void | undefined | { status: number; message?: string; reason?: string };
@@ -164,6 +205,8 @@ interface Watcher {
   table: boolean;
   timers: NodeJS.Timeout[];
   closed: boolean;
+  /** The next event is cut off halfway and the connection dropped. */
+  cutNext?: boolean;
 }
 
 class HttpError extends Error {
@@ -235,6 +278,10 @@ export class KubeApiServer {
   private readonly watchers = new Set<Watcher>();
   private outage?: { status: number; until?: number };
   private readonly hooks: Array<(info: RequestInfo) => HookResult | Promise<HookResult>> = [];
+  private readonly errorInjections = new Set<ErrorInjection & { random: () => number }>();
+  private readonly latencies = new Set<{ minMs: number; maxMs: number; match?: (info: RequestInfo) => boolean; random: () => number }>();
+  /** Server-side answers by status, including injected faults ("429", "503", "409", ...). */
+  readonly statusCounts = new Map<number, number>();
   readonly requests: RequestRecord[] = [];
   /** Counters by "METHOD resource[/sub]" ("GET pods", "WATCH nodes", "PUT dnsendpoints"). */
   readonly counts = new Map<string, number>();
@@ -257,6 +304,14 @@ export class KubeApiServer {
   // ---------------------------------------------------------------- lifecycle
 
   async start(): Promise<string> {
+    await this.listen(this.opts.port);
+    const addr = this.server!.address() as AddressInfo;
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    this.baseUrl = `http://${host}:${addr.port}`;
+    return this.baseUrl;
+  }
+
+  private async listen(port: number): Promise<void> {
     const server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) this.sendStatus(res, 500, 'InternalError', `test server: ${String(err)}`);
@@ -270,13 +325,9 @@ export class KubeApiServer {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.opts.port, this.opts.host, () => resolve());
+      server.listen(port, this.opts.host, () => resolve());
     });
     this.server = server;
-    const addr = server.address() as AddressInfo;
-    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-    this.baseUrl = `http://${host}:${addr.port}`;
-    return this.baseUrl;
   }
 
   get url(): string {
@@ -451,6 +502,72 @@ export class KubeApiServer {
     };
   }
 
+  /** Refuses a share of requests with 429/503/500 until the returned function is called. */
+  injectErrors(opts: ErrorInjection): () => void {
+    const rule = { ...opts, random: opts.random ?? seededRandom(0x5eed + this.errorInjections.size) };
+    this.errorInjections.add(rule);
+    return () => this.errorInjections.delete(rule);
+  }
+
+  /** Delays matching requests by minMs..maxMs before they are served, until the returned function is called. */
+  addLatency(opts: { minMs: number; maxMs?: number; match?: (info: RequestInfo) => boolean; random?: () => number }): () => void {
+    const rule = { minMs: opts.minMs, maxMs: opts.maxMs ?? opts.minMs, match: opts.match, random: opts.random ?? seededRandom(0x1a7e) };
+    this.latencies.add(rule);
+    return () => this.latencies.delete(rule);
+  }
+
+  /**
+   * Another writer updates the object (an annotation) just before a matching write of the client
+   * is served, so that write carries a stale resourceVersion and gets a real 409. `rate` of the
+   * matching writes are raced (default all).
+   */
+  raceWrites(opts: { match?: (info: RequestInfo) => boolean; rate?: number; random?: () => number } = {}): () => void {
+    const random = opts.random ?? seededRandom(0x409);
+    let n = 0;
+    return this.addHook((info) => {
+      if (!info.resource || !info.name || !['PUT', 'PATCH', 'DELETE'].includes(info.method)) return;
+      if (opts.match && !opts.match(info)) return;
+      if (random() >= (opts.rate ?? 1)) return;
+      if (!this.get(info.resource.plural, info.namespace, info.name)) return;
+      this.mutate(info.resource.plural, info.namespace, info.name, (o) => {
+        o.metadata.annotations = { ...(o.metadata.annotations ?? {}), 'test.example.com/concurrent-writer': String(++n) };
+      });
+    });
+  }
+
+  /**
+   * Arms open watches so that the next event each would send is cut off halfway and its
+   * connection dropped (a proxy or node failing mid-stream). The client must resume from the last
+   * event it fully received.
+   */
+  cutWatchesMidEvent(opts: { resource?: string } = {}): number {
+    let n = 0;
+    for (const w of this.watchers) {
+      if (opts.resource && w.resource.plural !== opts.resource) continue;
+      w.cutNext = true;
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * A restart: every connection is dropped, new ones are refused for `downMs`, then the server
+   * listens again (same address) with a fresh watch cache, so resuming a watch from an older
+   * resourceVersion gets 410 Gone and clients must list again. Stored objects survive (etcd).
+   */
+  async restart(opts: { downMs?: number } = {}): Promise<void> {
+    const server = this.server;
+    if (!server) throw new Error('test server: not running');
+    const { port } = server.address() as AddressInfo;
+    for (const w of [...this.watchers]) this.closeWatcher(w, true);
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.server = undefined;
+    this.compact();
+    await new Promise((r) => setTimeout(r, opts.downMs ?? 0));
+    await this.listen(port);
+  }
+
   /** Sends a BOOKMARK now on watches that allow them. */
   sendBookmarks(): void {
     for (const w of this.watchers) this.sendBookmark(w);
@@ -466,6 +583,7 @@ export class KubeApiServer {
 
   resetCounts(): void {
     this.counts.clear();
+    this.statusCounts.clear();
     this.requests.length = 0;
   }
 
@@ -686,7 +804,13 @@ export class KubeApiServer {
 
   private writeEvent(w: Watcher, ev: { type: string; object: unknown }): void {
     if (w.closed) return;
-    w.res.write(`${JSON.stringify(ev)}\n`);
+    const line = `${JSON.stringify(ev)}\n`;
+    if (w.cutNext) {
+      w.res.write(line.slice(0, Math.floor(line.length / 2)));
+      this.closeWatcher(w, false, 'cut');
+      return;
+    }
+    w.res.write(line);
   }
 
   private sendBookmark(w: Watcher): void {
@@ -697,20 +821,22 @@ export class KubeApiServer {
     });
   }
 
-  private closeWatcher(w: Watcher, hard: boolean): void {
+  private closeWatcher(w: Watcher, hard: boolean, how?: 'cut'): void {
     if (w.closed) return;
     w.closed = true;
     for (const t of w.timers) clearInterval(t);
     this.watchers.delete(w);
-    if (hard) w.res.destroy();
+    // A cut lets the half-written event leave before the connection drops.
+    if (how === 'cut') setImmediate(() => w.res.destroy());
+    else if (hard) w.res.destroy();
     else w.res.end();
   }
 
   // ---------------------------------------------------------------- HTTP
 
-  private sendJson(res: ServerResponse, status: number, body: unknown): void {
+  private sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
     res.end(text);
   }
 
@@ -720,6 +846,29 @@ export class KubeApiServer {
 
   private sendStatus(res: ServerResponse, code: number, reason: string, message: string, details?: Record<string, unknown>): void {
     this.sendJson(res, code, this.statusBody(code, reason, message, details));
+  }
+
+  private async delay(info: RequestInfo): Promise<void> {
+    let ms = 0;
+    for (const l of this.latencies) if (!l.match || l.match(info)) ms += l.minMs + (l.maxMs - l.minMs) * l.random();
+    if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+  }
+
+  /** Answers the request with an injected error status when a rule picks it. */
+  private injectedFault(info: RequestInfo, res: ServerResponse): boolean {
+    for (const rule of this.errorInjections) {
+      if (rule.match && !rule.match(info)) continue;
+      if (rule.random() >= rule.rate) continue;
+      const statuses = rule.statuses ?? [500, 503, 429];
+      const status = statuses[Math.floor(rule.random() * statuses.length)]!;
+      const { reason, message } = FAULT_STATUS[status] ?? { reason: 'InternalError', message: 'injected fault' };
+      const after = rule.retryAfterSeconds ?? 1;
+      const withRetry = after > 0 && (status === 429 || status === 503);
+      const body = this.statusBody(status, reason, message, withRetry ? { retryAfterSeconds: after } : undefined);
+      this.sendJson(res, status, body, withRetry ? { 'Retry-After': String(after) } : {});
+      return true;
+    }
+    return false;
   }
 
   private async readBody(req: IncomingMessage): Promise<string> {
@@ -738,9 +887,14 @@ export class KubeApiServer {
     const method = (req.method ?? 'GET').toUpperCase();
     const rec: RequestRecord = {
       time: Date.now(), method, path: url.pathname, query, watch: query.watch === 'true' || query.watch === '1',
-      status: 0, userAgent: String(req.headers['user-agent'] ?? ''),
+      status: 0, userAgent: String(req.headers['user-agent'] ?? ''), at: performance.now(),
     };
-    res.on('finish', () => (rec.status = res.statusCode));
+    res.on('finish', () => {
+      rec.status = res.statusCode;
+      const ra = res.getHeader('retry-after');
+      if (ra !== undefined) rec.retryAfter = String(ra);
+      this.statusCounts.set(res.statusCode, (this.statusCounts.get(res.statusCode) ?? 0) + 1);
+    });
     if (this.opts.recordRequests) this.requests.push(rec);
     const rawBody = method === 'GET' || method === 'HEAD' ? '' : await this.readBody(req);
 
@@ -782,6 +936,8 @@ export class KubeApiServer {
       }
       const verb = rec.watch ? 'WATCH' : method === 'GET' && !route.name ? 'LIST' : method;
       this.bump(`${verb} ${route.resource.plural}${route.subresource ? `/${route.subresource}` : ''}`);
+      await this.delay(info);
+      if (this.injectedFault(info, res)) return;
       for (const hook of this.hooks) {
         const out = await hook(info);
         if (out) {
