@@ -37,6 +37,13 @@ program
   .action((opts: { config: string }) => runCommand(async () => (await import('./synth.js')).runValidate(opts)));
 
 program
+  .command('diff')
+  .description('show, object by object, what a new synth would change in an existing output directory (exit 0: none, 1: changes)')
+  .option('-c, --config <file>', 'config file (YAML; default: the embedded example.com config)')
+  .option('-o, --out <dir>', 'the output directory an earlier synth wrote', 'dist')
+  .action((opts: { config?: string; out: string }) => runCommand(async () => (await import('./diff.js')).runDiff(opts)));
+
+program
   .command('schema')
   .description('print the JSON Schema of the config file (for editors)')
   .action(() => runCommand(async () => (await import('./schema.js')).runSchema()));
