@@ -49,7 +49,8 @@ export function scaleTimings(t: OperatorTimings, factor: number): OperatorTiming
     renewDeadlineMs: s(t.renewDeadlineMs),
     retryPeriodMs: s(t.retryPeriodMs),
     retryJitter: t.retryJitter,
-    retryAfterMaxMs: s(t.retryAfterMaxMs),
+    // The server states Retry-After in its own seconds, whatever clock speed we run at.
+    retryAfterMaxMs: t.retryAfterMaxMs,
     backoffBaseMs: s(t.backoffBaseMs),
     backoffMaxMs: s(t.backoffMaxMs),
     conflictRetries: t.conflictRetries,

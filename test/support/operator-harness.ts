@@ -4,9 +4,15 @@
 // Tests wait on conditions, never on time: `waitFor` polls a condition (its deadline only turns a
 // hang into a failure), and `Cluster.settle` returns once the operators' caches hold exactly what
 // the API server holds and no reconcile pass is running or queued, however slow the machine.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
+import { stringify } from 'yaml';
 import type { MailuConfig } from '../../src/config/schema.js';
+import type { Clock } from '../../src/operator/clock.js';
 import { createLogger } from '../../src/operator/logger.js';
 import { Operator } from '../../src/operator/operator.js';
 import { defaultTimings, scaleTimings, type OperatorTimings } from '../../src/operator/timings.js';
@@ -135,7 +141,7 @@ export class Cluster {
     return kc;
   }
 
-  async startOperator(opts: { config?: MailuConfig; identity?: string; timings?: Partial<OperatorTimings>; wait?: boolean } = {}): Promise<Operator> {
+  async startOperator(opts: { config?: MailuConfig; identity?: string; timings?: Partial<OperatorTimings>; wait?: boolean; clock?: Clock } = {}): Promise<Operator> {
     const config = opts.config ?? operatorConfig();
     const identity = opts.identity ?? `op-${this.operators.length}`;
     const sink = new Writable({
@@ -152,6 +158,7 @@ export class Cluster {
       metricsHost: '127.0.0.1',
       logger: createLogger({ level: 'debug', destination: sink }),
       timings: { ...testTimings(config), ...(opts.timings ?? {}) },
+      clock: opts.clock,
     });
     this.operators.push(op);
     await op.start();
@@ -205,4 +212,65 @@ export async function metric(op: Operator, name: string, labels: Record<string, 
   const m = all.find((x) => x.name === name);
   const v = m?.values.find((val) => Object.entries(labels).every(([k, want]) => String((val.labels as Record<string, unknown>)[k]) === want));
   return v ? Number(v.value) : 0;
+}
+
+/** An operator replica in a child process (test/support/operator-replica.ts): kill -9 is real. */
+export class Replica {
+  readonly logs: LogLine[] = [];
+  readonly exited: Promise<number | null>;
+  private stderr = '';
+
+  private constructor(
+    readonly identity: string,
+    readonly child: ChildProcess,
+  ) {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        try {
+          this.logs.push(JSON.parse(line) as LogLine);
+        } catch {
+          // not a log line
+        }
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((r) => child.on('exit', (code) => r(code)));
+  }
+
+  /** Starts a replica with the kubeconfig and config file written by `replicaFiles`. */
+  static spawn(files: { kubeconfig: string; config: string }, identity: string, timings?: Partial<OperatorTimings>): Replica {
+    const args = ['--import', 'tsx', 'test/support/operator-replica.ts', files.kubeconfig, files.config, identity, ...(timings ? [JSON.stringify(timings)] : [])];
+    return new Replica(identity, spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: '' } }));
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  logged(msg: string, pred: (l: LogLine) => boolean = () => true): boolean {
+    return this.logs.some((l) => l.msg === msg && pred(l));
+  }
+
+  /** SIGKILL and wait for the exit. */
+  async kill9(): Promise<void> {
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** What it printed to stderr (for failure messages). */
+  get errors(): string {
+    return this.stderr;
+  }
+}
+
+/** Writes a kubeconfig for `c` and a config file (YAML) for replicas to a fresh temp directory. */
+export function replicaFiles(c: Cluster, config: Record<string, unknown>): { kubeconfig: string; config: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'operator-replica-'));
+  const path = join(dir, 'config.yaml');
+  writeFileSync(path, stringify(config));
+  return { kubeconfig: c.api.writeKubeconfig(), config: path };
 }
