@@ -1,5 +1,6 @@
 // Fidelity of the Kubernetes API test server: the REST and watch protocol over HTTP (raw fetch),
-// through @kubernetes/client-node's informer, and through the real kubectl when it is installed.
+// its injected faults, through @kubernetes/client-node's informer, and through the real kubectl
+// when it is installed.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -7,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
+import { retryAfterMs } from '../../src/operator/kube.js';
 import { KubeApiServer, type KubeObject } from '../support/kube-api-server.js';
 import { node, pod } from '../support/kube-fixtures.js';
 import { parseFieldSelector, parseLabelSelector } from '../support/kube-selectors.js';
@@ -300,6 +302,99 @@ describe('KubeApiServer REST and watch protocol', () => {
     } finally {
       await secured.stop();
     }
+  });
+});
+
+describe('KubeApiServer fault injection, as kube-apiserver shows faults', () => {
+  const api = new KubeApiServer();
+  let url = '';
+  before(async () => {
+    url = await api.start();
+    api.create('namespaces', { metadata: { name: 'mailu' } });
+    api.create('nodes', node('n1', { externalIPs: ['203.0.113.1'] }));
+  });
+  after(() => api.stop());
+
+  it('429 and 503 carry Retry-After and details.retryAfterSeconds; 500 does not; a rate refuses that share', async () => {
+    const stop = api.injectErrors({ rate: 1, statuses: [429], retryAfterSeconds: 2, match: (i) => i.resource?.plural === 'nodes' });
+    const res = await fetch(`${url}/api/v1/nodes`);
+    assert.equal(res.status, 429);
+    assert.equal(res.headers.get('retry-after'), '2');
+    const body = (await res.json()) as Body & { details?: { retryAfterSeconds?: number } };
+    assert.deepEqual([body.kind, body.reason, body.code, body.details?.retryAfterSeconds], ['Status', 'TooManyRequests', 429, 2]);
+    assert.equal((await fetch(`${url}/api/v1/namespaces`)).status, 200, 'only matching requests');
+    stop();
+    const stop500 = api.injectErrors({ rate: 1, statuses: [500] });
+    const r500 = await fetch(`${url}/api/v1/nodes`);
+    assert.equal(r500.status, 500);
+    assert.equal(r500.headers.get('retry-after'), null);
+    stop500();
+    const stopShare = api.injectErrors({ rate: 0.2, statuses: [503] });
+    let refused = 0;
+    for (let i = 0; i < 200; i++) if ((await fetch(`${url}/api/v1/nodes`)).status === 503) refused++;
+    stopShare();
+    assert.ok(refused > 20 && refused < 60, `${refused} of 200 refused at rate 0.2`);
+    assert.equal((await fetch(`${url}/api/v1/nodes`)).status, 200);
+  });
+
+  it('client-node keeps Retry-After on its ApiException, and the operator reads it', async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(api.kubeconfigYaml());
+    const stop = api.injectErrors({ rate: 1, statuses: [503], retryAfterSeconds: 3 });
+    try {
+      await assert.rejects(kc.makeApiClient(k8s.CoreV1Api).listNode(), (err: unknown) => retryAfterMs(err) === 3000);
+    } finally {
+      stop();
+    }
+  });
+
+  it('cuts a watch in the middle of an event; resuming from the last resourceVersion delivers it whole', async () => {
+    const from = api.resourceVersion;
+    const res = await fetch(`${url}/api/v1/nodes?watch=true&resourceVersion=${from}`);
+    assert.equal(res.status, 200);
+    let text = '';
+    const read = (async () => {
+      try {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) text += Buffer.from(chunk).toString();
+      } catch {
+        // the connection was cut
+      }
+    })();
+    await new Promise<void>((r) => {
+      const t = setInterval(() => api.openWatches('nodes') === 1 && (clearInterval(t), r()), 5);
+    });
+    assert.equal(api.cutWatchesMidEvent({ resource: 'nodes' }), 1);
+    api.create('nodes', node('n2', { externalIPs: ['203.0.113.2'] }));
+    await read;
+    assert.ok(text.length > 0 && !text.includes('\n'), 'half an event, no line end');
+    const resumed = await openWatch(`${url}/api/v1/nodes?watch=true&resourceVersion=${from}`);
+    await resumed.waitFor(1);
+    resumed.close();
+    assert.equal(resumed.events[0]!.object.metadata.name, 'n2');
+    assert.ok(`${JSON.stringify(resumed.events[0])}`.startsWith(text.slice(0, 20)));
+  });
+
+  it('a restart refuses connections for a while, keeps the objects and expires older watch positions (410)', async () => {
+    const before = api.resourceVersion;
+    const restarting = api.restart({ downMs: 100 });
+    await assert.rejects(fetch(`${url}/api/v1/nodes`));
+    await restarting;
+    const list = await json(await fetch(`${url}/api/v1/nodes`));
+    assert.deepEqual(list.items.map((n) => n.metadata.name).sort(), ['n1', 'n2']);
+    const w = await openWatch(`${url}/api/v1/nodes?watch=true&resourceVersion=${Number(before) - 1}`);
+    await w.waitFor(1);
+    assert.deepEqual([w.events[0]!.type, w.events[0]!.object.code], ['ERROR', 410]);
+    w.close();
+  });
+
+  it('a racing writer turns the next matching write into a real 409 Conflict', async () => {
+    const stop = api.raceWrites({ match: (i) => i.resource?.plural === 'nodes' });
+    const cur = await json(await fetch(`${url}/api/v1/nodes/n1`));
+    const res = await fetch(`${url}/api/v1/nodes/n1`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...cur, metadata: { ...cur.metadata, labels: { x: 'y' } } }) });
+    stop();
+    assert.equal(res.status, 409);
+    assert.equal((await json(res)).reason, 'Conflict');
+    assert.equal(api.get('nodes', undefined, 'n1')!.metadata.annotations!['test.example.com/concurrent-writer'], '1');
   });
 });
 
