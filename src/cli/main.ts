@@ -48,6 +48,17 @@ program
   .description('print the JSON Schema of the config file (for editors)')
   .action(() => runCommand(async () => (await import('./schema.js')).runSchema()));
 
+program
+  .command('import-helm')
+  .description('turn the official Mailu Helm chart\'s values into a mailu-k8s config (keeps the release\'s volumes)')
+  .argument('<values>', 'the Helm release\'s values file (helm get values <release> -o yaml)')
+  .option('--release <name>', 'the Helm release name: the chart names its claims and Secrets after it', 'mailu')
+  .option('-n, --namespace <ns>', 'the release\'s namespace', 'mailu')
+  .option('-o, --out <file>', 'write the config here instead of stdout')
+  .action((values: string, opts: { release: string; namespace: string; out?: string }) =>
+    runCommand(async () => (await import('./import-helm.js')).runImportHelm(values, opts)),
+  );
+
 const dns = program.command('dns').description('DNS records for the deployment');
 dns
   .command('plan')
