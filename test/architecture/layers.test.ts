@@ -6,7 +6,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { REPO_ROOT } from '../support/chart-helpers.js';
 
-const RANK: Record<string, number> = { config: 0, model: 1, dns: 2, validation: 3, chart: 4, operator: 4, doctor: 4, diagram: 4, cli: 5 };
+const RANK: Record<string, number> = { config: 0, model: 1, dns: 2, validation: 3, chart: 4, operator: 4, doctor: 4, diagram: 4, import: 4, cli: 5 };
 const SRC = join(REPO_ROOT, 'src');
 
 function files(dir: string): string[] {
