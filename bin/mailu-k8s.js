@@ -1,29 +1,143 @@
 #!/usr/bin/env node
-// Start-up time is a product goal (see bench/synth.mjs). The generator commands run from one
-// CommonJS bundle through V8's code cache, written at build time, so a run skips parsing and
-// compiling ~1 MB of JavaScript. The operator and the doctor need ESM-only network clients and
-// load the ESM bundle. A missing or stale cache only costs speed: V8 then compiles as usual.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
+'use strict';
+// Start-up time is a product goal (npm run bench): `synth` should cost no more than `helm
+// template`. This launcher is CommonJS (bin/package.json) because an ES module entry makes Node set
+// up its ESM loader, a few milliseconds before any of our code runs.
+//
+// The generator commands run from one CommonJS bundle (lib/bundle/cli.cjs) through V8's code
+// cache, so a run skips parsing and compiling ~1 MB of JavaScript. V8 accepts a cache only from the
+// same V8 version and the same V8 flags (NODE_OPTIONS=--max-old-space-size=4096 is enough to
+// differ). The cache shipped in the package was made by plain `node` of the version that built it;
+// for any other Node or flags, the first run compiles as usual and starts a background process
+// that leaves a cache for that version and those flags in the user's cache directory, which later
+// runs use. A cache that cannot be read or written is skipped silently: it only ever costs speed,
+// never a failure.
+//
+// The operator and the doctor need ESM-only network clients and load the ESM bundle.
+const { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
+const { dirname, join } = require('node:path');
 
-const bundleDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'lib', 'bundle');
+const bundleDir = join(__dirname, '..', 'lib', 'bundle');
 const cjs = join(bundleDir, 'cli.cjs');
-const cacheFile = `${cjs}.cache`;
 const FAST = new Set(['synth', 'validate', 'schema', 'dns']);
+// A one-shot CLI finishes before TurboFan's optimised code would pay off, and waiting for its
+// background jobs at exit cost more than they saved (npm run bench). Part of V8's flags, so every
+// cache is made and used with it set.
+const V8_FLAGS = '--no-opt';
 
-if (FAST.has(process.argv[2]) && existsSync(cjs)) {
+const warmTarget = process.env.MAILU_K8S_WARM_CACHE;
+if (warmTarget) {
+  warm(warmTarget);
+} else if (FAST.has(process.argv[2]) && existsSync(cjs)) {
+  runFast(chooseCache());
+} else {
+  import('../lib/bundle/cli.js');
+}
+
+function runFast(cache) {
+  require('node:v8').setFlagsFromString(V8_FLAGS);
   const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(cjs, 'utf8')}\n})`;
-  const cachedData = existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
-  const script = new vm.Script(source, { filename: cjs, ...(cachedData ? { cachedData } : {}) });
-  if (process.env.MAILU_K8S_WRITE_CODE_CACHE === '1') {
-    // Build step (scripts/build.mjs): after a representative run, save the compiled code.
-    process.once('beforeExit', () => writeFileSync(cacheFile, script.createCachedData()));
+  const vm = require('node:vm');
+  const script = new vm.Script(source, { filename: cjs, ...(cache.data ? { cachedData: cache.data } : {}) });
+  if (cache.userFile && (!cache.data || script.cachedDataRejected)) {
+    process.once('exit', (code) => {
+      if (code === 0) rebuildInBackground(cache.userFile);
+    });
   }
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(cjs), module, cjs, bundleDir);
-} else {
-  await import('../lib/bundle/cli.js');
+  script.runInThisContext()(module.exports, require('node:module').createRequire(cjs), module, cjs, bundleDir);
+  return script;
+}
+
+/**
+ * A cache for this Node and these flags is made by a detached process of its own (same Node, same
+ * flags), so the run that found none pays only for starting it, not for making it.
+ */
+function rebuildInBackground(file) {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    const env = { ...process.env, MAILU_K8S_WARM_CACHE: file };
+    require('node:child_process').spawn(process.execPath, [...process.execArgv, __filename], { detached: true, stdio: 'ignore', env }).unref();
+  } catch {
+    // No cache directory or no process: later runs compile as this one did.
+  }
+}
+
+/**
+ * Makes a cache: a representative run (synth of the full example into a scratch directory),
+ * then V8's cache of everything it compiled, written atomically to `file`. scripts/build.mjs
+ * makes the shipped cache this way too.
+ */
+function warm(file) {
+  const scratch = mkdtempSync(join(require('node:os').tmpdir(), 'mailu-k8s-warm-'));
+  const example = join(__dirname, '..', 'examples', 'full.yaml');
+  process.argv.splice(2, Infinity, 'synth', '--out', join(scratch, 'out'), ...(existsSync(example) ? ['--config', example] : []));
+  const script = runFast({});
+  process.once('exit', (code) => {
+    rmSync(scratch, { recursive: true, force: true });
+    if (code === 0) writeAtomically(file, script.createCachedData());
+  });
+}
+
+/** The cache to load (if any) and the user-cache file a fresh one belongs in (if any). */
+function chooseCache() {
+  if (process.env.MAILU_K8S_CODE_CACHE === 'off') return {};
+  const meta = readJson(`${cjs}.cache.json`); // written by scripts/build.mjs with the shipped cache
+  if (!meta) return {};
+  const userFile = userCacheFile(meta.id);
+  const user = userFile && readOptional(userFile);
+  if (user) return { data: user, userFile };
+  const shipped = meta.node === process.version && meta.arch === process.arch ? readOptional(`${cjs}.cache`) : undefined;
+  return { data: shipped, userFile };
+}
+
+/** <cache dir>/<bundle id>-<node>-<arch>-<hash of the V8 flags in effect>.cache */
+function userCacheFile(bundleId) {
+  const dir = cacheDir();
+  if (!dir) return undefined;
+  const flags = JSON.stringify([V8_FLAGS, process.execArgv, process.env.NODE_OPTIONS ?? '']);
+  return join(dir, `${bundleId}-${process.version}-${process.arch}-${fnv1a(flags)}.cache`);
+}
+
+/** $MAILU_K8S_CACHE_DIR, else mailu-k8s under $XDG_CACHE_HOME or ~/.cache: per user, never shared. */
+function cacheDir() {
+  if (process.env.MAILU_K8S_CACHE_DIR) return process.env.MAILU_K8S_CACHE_DIR;
+  try {
+    return join(process.env.XDG_CACHE_HOME || join(require('node:os').homedir(), '.cache'), 'mailu-k8s');
+  } catch {
+    return undefined; // no home directory: no user cache
+  }
+}
+
+function fnv1a(text) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+function readOptional(file) {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function writeAtomically(file, data) {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  } catch {
+    // Read-only or missing cache directory: the next run compiles again, nothing else changes.
+  }
 }

@@ -1,10 +1,10 @@
 // Build: tsc emits the library (lib/, with .d.ts); esbuild bundles the CLI twice: as ESM with
-// lazily loaded chunks (every command), and as one CommonJS file whose V8 code cache is written
-// here, for the fast start of the generator commands (see bin/mailu-k8s.js and bench/synth.mjs).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// lazily loaded chunks (every command), and as one CommonJS file for the fast start of the
+// generator commands, whose V8 code cache is written here (see bin/mailu-k8s.js and
+// bench/synth.mjs).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 rmSync('lib', { recursive: true, force: true });
@@ -34,16 +34,21 @@ await build({
   external: optionalNative,
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
-// One CommonJS file for the generator commands, run through V8's code cache (bin/mailu-k8s.js).
-await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'lib/bundle/cli.cjs', format: 'cjs', external: [...networkClients, ...lazyFromNodeModules, ...optionalNative] });
-const scratch = mkdtempSync(join(tmpdir(), 'mailu-k8s-build-'));
-try {
-  execFileSync(process.execPath, ['bin/mailu-k8s.js', 'synth', '--config', 'examples/full.yaml', '--out', join(scratch, 'out')], {
-    env: { ...process.env, MAILU_K8S_WRITE_CODE_CACHE: '1' },
-    stdio: 'ignore',
-  });
-} catch {
-  console.warn('code cache not written: the CLI works, only start-up is slower');
-} finally {
-  rmSync(scratch, { recursive: true, force: true });
+const cjs = 'lib/bundle/cli.cjs';
+await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: cjs, format: 'cjs', external: [...networkClients, ...lazyFromNodeModules, ...optionalNative] });
+writeCodeCache();
+
+/**
+ * The shipped code cache: made by the launcher's own cache run (synth of the full example) under
+ * plain `node`, with no NODE_OPTIONS, so it matches what users run by default. The id (a hash of
+ * the bundle) names user caches, so a cache never outlives the bundle it was made from.
+ */
+function writeCodeCache() {
+  const id = createHash('sha256').update(readFileSync(cjs)).digest('hex').slice(0, 16);
+  const env = { ...process.env, MAILU_K8S_WARM_CACHE: `${cjs}.cache` };
+  delete env.NODE_OPTIONS;
+  const run = spawnSync(process.execPath, ['bin/mailu-k8s.js'], { env, encoding: 'utf8' });
+  // The cache run is also the first run of the fast bundle: a bundle that cannot synth fails here.
+  if (run.status !== 0 || !existsSync(`${cjs}.cache`)) throw new Error(`the CLI bundle does not run: ${run.stderr}`);
+  writeFileSync(`${cjs}.cache.json`, `${JSON.stringify({ id, node: process.version, arch: process.arch })}\n`);
 }
