@@ -476,6 +476,6 @@ function anchorsFor(text: string, config: MailuConfig, nodes: Map<string, Diagra
   if (/SPF record of .* is kept by the mailu-k8s operator/.test(t)) return pick('pub-operator', 'egress');
   if (/^database\./.test(t)) return pick(config.database.type === 'cnpg' ? 'pods-db' : 'admin');
   if (/^redis\./.test(t)) return pick('admin');
-  if (/^dns\.spf|^dns\.externalDns|^dns\./.test(t)) return pick('pub-static');
+  if (/^dns\./.test(t)) return pick('pub-static');
   return [];
 }

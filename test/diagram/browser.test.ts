@@ -62,7 +62,7 @@ const dir = mkdtempSync(join(tmpdir(), 'mailu-k8s-diagram-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Renders the page in headless Chromium and returns the DOM after its scripts ran. */
-export function dumpDom(browser: string, page: string, profile: string): string {
+function dumpDom(browser: string, page: string, profile: string): string {
   const r = spawnSync(
     browser,
     [

@@ -14,7 +14,7 @@ import { draw, modes } from './modes.js';
 const ENTITY = /^&(amp|lt|gt|quot|apos|#\d+|#x[0-9a-f]+);/i;
 
 /** A small XML well-formedness check: balanced tags, quoted attributes, only defined entities. */
-export function assertWellFormedXml(xml: string): void {
+function assertWellFormedXml(xml: string): void {
   const stack: string[] = [];
   let roots = 0;
   for (const m of xml.matchAll(/<[^>]*>|[^<]+/g)) {
