@@ -123,6 +123,11 @@ function checkPresent(p: Page, drawn: Drawn): void {
   const nodeText = new Set(p.nodes.flatMap((n) => n.texts.map((t) => t.text)));
   for (const ip of model.egress.senderIps) assert.ok(nodeText.has(`${ip} needs PTR → ${plan.primaryHostname}.`));
   for (const n of d.nodes) for (const l of [n.title, ...n.lines]) assert.ok(nodeText.has(l), `${p.name}: "${l}" shown`);
+  // Inbound on the left, outbound on the right: each step of the mail path lies right of the one before.
+  const x = (id: string) => p.nodes.find((n) => n.id === id)!.rect;
+  for (const [a, b] of [['internet', 'exposure'], ['exposure', 'front'], ['front', 'smtp'], ['smtp', 'egress'], ['egress', 'receivers']] as const) {
+    assert.ok(x(a).x + x(a).w < x(b).x, `${p.name}: ${a} left of ${b}`);
+  }
   for (const w of d.warnings) {
     assert.ok(p.warnings.some((x) => x.id === String(w.n)), `${p.name}: warning ${w.n} listed`);
     for (const a of w.anchors) {
