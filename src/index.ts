@@ -30,5 +30,6 @@ export { exampleConfig } from './config/example.js';
 export { buildModel, type MailuModel } from './model/index.js';
 export { DEFAULT_RESOURCES, resourcesFor } from './model/resources.js';
 export { planDns } from './dns/plan.js';
+export { buildDiagram, DIAGRAM_FORMATS, diagramInput, renderDiagram, type Diagram, type DiagramFormat } from './diagram/index.js';
 export { buildSpf, type SpfBuild, type SpfInput } from './dns/spf.js';
 export type { DnsPlan, DnsRecord } from './dns/types.js';

@@ -187,7 +187,7 @@ describe('package entry point (lib/index.js, as built)', () => {
   it('exports MailuChart, the component constructs and synthesize(), matching the sources', async () => {
     const name: string = 'mailu-k8s';
     const lib = (await import(name)) as Record<string, unknown>;
-    for (const e of ['MailuChart', 'Admin', 'Front', 'Smtp', 'Imap', 'Antispam', 'Resolver', 'synthesize', 'parseConfig', 'ConfigError']) {
+    for (const e of ['MailuChart', 'Admin', 'Front', 'Smtp', 'Imap', 'Antispam', 'Resolver', 'synthesize', 'parseConfig', 'ConfigError', 'buildDiagram', 'renderDiagram']) {
       assert.equal(typeof lib[e], 'function', `${e} exported`);
     }
     const built = (lib.synthesize as typeof synthesize)(exampleConfig);
