@@ -14,7 +14,9 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, re
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse, parseAllDocuments } from 'yaml';
+import { configJsonSchema } from '../../src/cli/schema.js';
 import { planDns } from '../../src/dns/plan.js';
 import { loadConfigFile } from '../../src/validation/index.js';
 import { zonesFromPlan } from '../doctor/fixtures.js';
@@ -165,6 +167,14 @@ async function runMailu(t: TestContext, line: string, resolver: string): Promise
 }
 
 describe('docs: files and names', () => {
+  it('the example config passes the editor JSON Schema its first line points at', () => {
+    const text = readFileSync(join(REPO_ROOT, CONFIG), 'utf8');
+    assert.match(text, /^# yaml-language-server: \$schema=\.\.\/mailu-k8s\.schema\.json$/m);
+    const validate = new Ajv2020({ strict: false, allErrors: true }).compile(configJsonSchema());
+    assert.equal(validate(parse(text)), true, JSON.stringify(validate.errors));
+    assert.equal(validate({ ...(parse(text) as object), backup: { schedule: '0 3 * * *', bogus: 1 } }), false, 'and it does check the backup block');
+  });
+
   it('files the docs apply, build or pass to helm exist and parse', () => {
     const paths = allLines.flatMap((l) => [...l.matchAll(/ (?:-f|-k) (\S+)/g)].map((m) => m[1]!)).filter((p) => !p.startsWith('http'));
     assert.ok(paths.includes('examples/walkthrough/cluster-issuer.yaml') && paths.includes('dist'), paths.join(', '));
