@@ -10,6 +10,7 @@
 // - DNSEndpoint/Event writes at steady state (kubelet heartbeats on all nodes, nothing relevant);
 // - the operator process's resident memory (now and peak).
 // Targets: p99 <= 50 ms, RSS <= 80 MiB, zero writes at steady state.
+// With --faults: the fault benchmark instead (bench/operator-faults.ts).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -292,7 +293,9 @@ async function main(): Promise<void> {
   if (code !== 0) console.log(stderr);
 }
 
-main().catch((err: unknown) => {
+// `npm run bench:operator -- --faults` runs the fault benchmark (bench/operator-faults.ts) instead.
+const run = process.argv.includes('--faults') ? (await import('./operator-faults.js')).main : main;
+run().catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });

@@ -1,8 +1,11 @@
 // The thin, stateful shell around desiredState/planWrites: level-based and idempotent. Any trigger
 // (watch event, resync, leadership, retry) recomputes the desired records from the informer
 // caches, compares them with what is published and writes only the difference. Triggers that
-// arrive while a pass runs fold into one more pass. Failed passes retry with backoff; when the
-// server answered with Retry-After, nothing is sent (no pass, no Event) until it has passed.
+// arrive while a pass runs fold into one more pass. A failed pass is retried after a backoff that
+// is never shorter than the server's Retry-After, and until then triggers only join that retry:
+// otherwise the watch events of whoever makes our writes fail (a writer racing us into 409s, a
+// flapping object) would start pass after pass without any backoff. Events are not sent while the
+// server's Retry-After runs.
 //
 // Writes are skipped while this replica is not sure it leads: at the start of a pass or before any
 // single write. Every such stretch ends with the elector's onStartedLeading (acquired, re-acquired,
@@ -61,8 +64,10 @@ export class Reconciler {
   private freshNext = false;
   private stopped = false;
   private retryTimer?: ClockTimer;
-  /** Nothing is sent before this (clock time): the server's Retry-After. */
+  /** No pass before this (clock time): the retry after a failed pass. */
   private holdUntil = 0;
+  /** No Event before this (clock time): the server's Retry-After. */
+  private eventsHeldUntil = 0;
   private readonly clock: Clock;
   private readonly backoff: Backoff;
   private readonly overlay = new Map<string, Overlay>();
@@ -76,7 +81,7 @@ export class Reconciler {
     this.clock = d.clock ?? systemClock;
   }
 
-  /** True while the server's Retry-After has not passed (the retry timer ends it). */
+  /** True while a failed pass waits for its retry (the retry timer ends it). */
   get held(): boolean {
     return this.clock.now() < this.holdUntil;
   }
@@ -87,7 +92,7 @@ export class Reconciler {
     if (opts.fresh) this.freshNext = true;
     if (this.held) {
       // The retry timer set with the hold runs the pass; this trigger only adds to it.
-      this.d.log.trace({ reason }, 'reconcile deferred: the API server asked to wait (Retry-After)');
+      this.d.log.trace({ reason }, 'reconcile deferred to the retry after a failed pass');
       return;
     }
     if (this.running) {
@@ -201,7 +206,8 @@ export class Reconciler {
   private retryAfter(err: unknown, msg: string): void {
     const wait = retryAfterMs(err);
     const delay = retryDelay(this.backoff.next(), wait, this.d.timings.retryAfterMaxMs);
-    if (wait !== undefined) this.holdUntil = Math.max(this.holdUntil, this.clock.now() + delay);
+    this.holdUntil = Math.max(this.holdUntil, this.clock.now() + delay);
+    if (wait !== undefined) this.eventsHeldUntil = Math.max(this.eventsHeldUntil, this.clock.now() + delay);
     this.d.log.error({ err: describeError(err), retryInMs: delay }, msg);
     this.clock.clearTimeout(this.retryTimer);
     this.retryTimer = this.clock.setTimeout(() => this.trigger('retry', { fresh: true }), delay, 'reconcile retry');
@@ -259,7 +265,7 @@ export class Reconciler {
   }
 
   private event(involved: InvolvedObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
-    if (this.held) {
+    if (this.clock.now() < this.eventsHeldUntil) {
       // Events are best effort: while the server asks to wait, they are dropped (and logged).
       this.d.log.info({ reason, message }, 'Event not recorded: the API server asked to wait (Retry-After)');
       return;
@@ -275,15 +281,10 @@ export class Reconciler {
     this.pendingEvents.add(p);
   }
 
-  /** An Event refused with Retry-After holds the next pass and Events too, via the retry timer. */
+  /** An Event refused with Retry-After holds the next Events (they are best effort: no retry). */
   private holdFor(err: unknown): void {
     const wait = retryAfterMs(err);
-    if (wait === undefined || this.stopped) return;
-    const delay = Math.min(wait, this.d.timings.retryAfterMaxMs);
-    if (this.clock.now() + delay <= this.holdUntil) return;
-    this.holdUntil = this.clock.now() + delay;
-    this.clock.clearTimeout(this.retryTimer);
-    this.retryTimer = this.clock.setTimeout(() => this.trigger('retry', { fresh: true }), delay, 'reconcile retry');
+    if (wait !== undefined) this.eventsHeldUntil = Math.max(this.eventsHeldUntil, this.clock.now() + Math.min(wait, this.d.timings.retryAfterMaxMs));
   }
 
   private async perform(w: Write): Promise<DnsEndpointObject | undefined> {

@@ -124,6 +124,8 @@ export interface RequestRecord {
   at: number;
   /** The Retry-After header of the answer, if any. */
   retryAfter?: string;
+  /** The bearer token the client sent: tells replicas apart when each has its own kubeconfig. */
+  client: string;
 }
 
 /** A share of requests answered with an error status, as an overloaded or restarting server does. */
@@ -836,7 +838,8 @@ export class KubeApiServer {
 
   private sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v); // kept for the request log
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
   }
 
@@ -888,6 +891,7 @@ export class KubeApiServer {
     const rec: RequestRecord = {
       time: Date.now(), method, path: url.pathname, query, watch: query.watch === 'true' || query.watch === '1',
       status: 0, userAgent: String(req.headers['user-agent'] ?? ''), at: performance.now(),
+      client: String(req.headers.authorization ?? '').replace(/^Bearer /, ''),
     };
     res.on('finish', () => {
       rec.status = res.statusCode;
