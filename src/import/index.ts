@@ -67,6 +67,7 @@ export function importHelmValues(values: unknown, opts: ImportOptions = {}): Imp
   mapNetwork(ctx);
   mapComponents(ctx);
   mapRest(ctx);
+  for (const e of ctx.report.entries) if (!e.chart.some((p) => v.has(p))) e.implied = true;
   if (ctx.report.refusals.length > 0) throw new ImportError(ctx.report.refusals, ctx.report);
   const config = ctx.out as MailuConfigInput;
   return { config, report: ctx.report, warnings: validated(config, ctx), release, namespace };

@@ -1,6 +1,7 @@
 // Limits and Mailu tunables: rate limits, message size, DMARC report addresses, and the settings
 // that become mailu.env entries. Unsafe choices (relaying for networks, header login, cookies over
 // plain HTTP, cheap password hashes, TLS errors ignored) are refused.
+import { MANAGED_ENV } from '../model/env-policy.js';
 import { type ImportContext, set } from './context.js';
 import { carry } from './map-identity.js';
 
@@ -57,6 +58,29 @@ const TUNABLES: [string, string, unknown][] = [
 
 const envText = (x: unknown) => (Array.isArray(x) ? x.join(',') : String(x ?? ''));
 
+/**
+ * Variables mailu-k8s sets from a typed field (the env policy names it) instead of mailu.env:
+ * the chart's value converted for that field.
+ */
+const TYPED_FIELDS: Record<string, (x: unknown) => unknown> = {
+  'mailu.welcome.enabled': (x) => x === true || String(x) === 'true',
+  'mailu.welcome.subject': String,
+  'mailu.welcome.body': String,
+  'mailu.sessionTimeout': Number,
+  'mailu.sessionLifetime': Number,
+  'mailu.credentialRounds': Number,
+  'mailu.antivirusAction': String,
+  'mailu.tls.inbound': (x) => (x === true || String(x) === 'true' ? 'encrypt' : 'may'),
+  'webmail.roundcubePlugins': (x) => (Array.isArray(x) ? x.map(String) : envText(x).split(',')),
+  'fetchmail.delaySeconds': Number,
+};
+
+/** The field the env policy names for a variable, when it is one key of ours. */
+function typedField(env: string): string | undefined {
+  const f = MANAGED_ENV[env];
+  return f !== undefined && f in TYPED_FIELDS ? f : undefined;
+}
+
 function tunable(ctx: ImportContext, chart: string, env: string, mailuDefault: unknown): void {
   const { v, out, report } = ctx;
   const value = v.get(chart);
@@ -64,8 +88,16 @@ function tunable(ctx: ImportContext, chart: string, env: string, mailuDefault: u
     if (v.has(chart)) report.dflt(chart, `Mailu's own default for ${env}`);
     return;
   }
-  set(out, `mailu.env.${env}`, envText(value));
-  report.mapped(chart, `mailu.env.${env}`);
+  const field = typedField(env);
+  if (field) {
+    set(out, field, TYPED_FIELDS[field]!(value));
+    report.mapped(chart, field);
+  } else if (MANAGED_ENV[env] !== undefined) {
+    report.unsupported(chart, `mailu-k8s sets ${env} from ${MANAGED_ENV[env]}`);
+  } else {
+    set(out, `mailu.env.${env}`, envText(value));
+    report.mapped(chart, `mailu.env.${env}`);
+  }
 }
 
 function mapTunables(ctx: ImportContext): void {

@@ -13,6 +13,8 @@ export interface ReportEntry {
   /** Our config key(s) the value went to. */
   to: string[];
   note: string;
+  /** None of the paths is in the values file: the chart's default did this. */
+  implied?: boolean;
 }
 
 export class Report {
@@ -88,12 +90,15 @@ export function formatReport(r: Report, source: string): string {
   for (const status of ORDER) {
     for (const e of r.entries.filter((x) => x.status === status)) {
       const to = e.to.length > 0 ? ` → ${e.to.join(', ')}` : '';
-      lines.push(`  ${LABEL[status].padEnd(12)} ${formatPaths(e.chart)}${to}${e.note ? `: ${e.note}` : ''}`);
+      const implied = e.implied ? ' (the chart\'s default)' : '';
+      lines.push(`  ${LABEL[status].padEnd(12)} ${formatPaths(e.chart)}${implied}${to}${e.note ? `: ${e.note}` : ''}`);
     }
   }
   if (r.steps.length > 0) {
     lines.push('', 'Before you apply (see the README, "Migrating from the Helm chart"):');
-    for (const s of r.steps) lines.push(`  ${s}`);
+    // Keep the release's claims first, then fill our Secrets from the chart's.
+    const keepFirst = [...r.steps].sort((a, b) => Number(!a.includes(' annotate ')) - Number(!b.includes(' annotate ')));
+    for (const s of keepFirst) lines.push(`  ${s}`);
   }
   return `${lines.join('\n')}\n`;
 }
