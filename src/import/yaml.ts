@@ -47,7 +47,7 @@ export function importedConfigYaml(result: ImportResult, source: string): string
     const to = e.to[0];
     if (to === undefined) continue;
     if (e.status === 'placeholder') addComment(pairAt(doc, to), `TODO: ${formatPaths(e.chart)} ${e.note}`);
-    else addComment(pairAt(doc, to), `from the chart's ${formatPaths(e.chart)}`);
+    else addComment(pairAt(doc, to), `from the chart's ${formatPaths(e.chart)}${e.implied ? ' (its default)' : ''}`);
   }
   addComment(pairAt(doc, 'cluster'), 'TODO: add serviceCidr, your cluster\'s service range, unless it is k3s\'s 10.43.0.0/16 (the default)');
   return doc.toString({ lineWidth: 0 });
