@@ -208,6 +208,7 @@ class StrippingWatch extends k8s.Watch {
       const fail = () => finish(new WatchStatusError(res.statusCode ?? 0, res.headers, body));
       res.on('end', fail);
       res.on('error', fail);
+      res.on('close', fail);
       return;
     }
     res.socket?.setKeepAlive(true, 30_000);

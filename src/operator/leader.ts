@@ -9,13 +9,14 @@
 // - A standby reads the Lease every retryPeriod × (1 + u × retryJitter). When it sees a new
 //   renewal, that renewal happened after its previous read was served, so it dates the renewal to
 //   the start of that read (but never more than one jittered period before the current read). It
-//   takes over once the Lease has not changed for leaseDuration since then, and looks again at
-//   exactly that moment rather than at its next poll. So after a crash it acquires within
-//   leaseDuration (+ the read that confirms it) of the last renewal, and publishes within
-//   leaseDuration + retryPeriod × (1 + retryJitter): the jittered period is the reserve for the
-//   takeover's own requests. Dating renewals early shortens the wait by at most one jittered period,
-//   which is why the operator requires renewDeadline + retryPeriod × (1 + retryJitter) <
-//   leaseDuration (checkLeaseTimings): the leader has stopped writing before anyone may take over.
+//   takes over once the Lease has not changed for leaseDuration since then: at exactly that moment,
+//   not at its next poll, it updates the version it read (a change meanwhile makes that a 409). So
+//   after a crash it acquires within leaseDuration (+ one request) of the last renewal, and
+//   publishes within leaseDuration + retryPeriod × (1 + retryJitter): the jittered period is the
+//   reserve for the takeover's own requests. Dating renewals early shortens the wait by at most
+//   one jittered period, which is why the operator requires renewDeadline + retryPeriod ×
+//   (1 + retryJitter) < leaseDuration (checkLeaseTimings): the leader has stopped writing before
+//   anyone may take over.
 // - Updates carry the resourceVersion: of two racing replicas, one gets 409.
 // - Retry-After (429/5xx) delays a standby's next read (up to retryAfterMaxMs). The leader waits it
 //   out only while that leaves one retry period before its renew deadline: giving up the lease to
@@ -78,6 +79,8 @@ export class LeaseElector {
   /** The Lease as we last wrote it: the leader renews it without reading first. */
   private written?: k8s.V1Lease;
   private observed?: Observed;
+  /** The Lease as last read or written: a standby takes an expired one over by updating it. */
+  private seen?: k8s.V1Lease;
   /** The earliest moment the observed version can have been written (our clock). */
   private observedSince = 0;
   /** Start of our last successful read of the Lease. */
@@ -203,6 +206,7 @@ export class LeaseElector {
 
   /** Notes what a read returned and dates a new version (see the header). */
   private observe(lease: k8s.V1Lease, readAt: number): void {
+    this.seen = lease;
     const seen = observedOf(lease);
     const o = this.observed;
     if (!o || o.holder !== seen.holder || o.renewTime !== seen.renewTime || o.resourceVersion !== seen.resourceVersion) {
@@ -258,6 +262,10 @@ export class LeaseElector {
 
   private async tryAcquireOrRenew(now: number): Promise<boolean> {
     if (this.leading && this.written && (await this.write(this.written, now))) return true;
+    // A standby whose observed lease has run out updates the version it read, without reading it
+    // again: one request less on the way to failover, and a change since makes this a 409.
+    const expiry = this.expiresAt();
+    if (!this.leading && this.seen && expiry !== undefined && now >= expiry && (await this.write(this.seen, now))) return true;
     const lease = await this.read();
     if (!lease) return this.create(now);
     this.observe(lease, now);

@@ -12,7 +12,7 @@ import { retryAfterMs } from '../../src/operator/kube.js';
 import { KubeApiServer, type KubeObject } from '../support/kube-api-server.js';
 import { node, pod } from '../support/kube-fixtures.js';
 import { parseFieldSelector, parseLabelSelector } from '../support/kube-selectors.js';
-import { GUARD_MS } from '../support/operator-harness.js';
+import { GUARD_MS, waitFor as waitUntilGuarded } from '../support/operator-harness.js';
 
 const DE = '/apis/externaldns.k8s.io/v1alpha1/namespaces/mailu/dnsendpoints';
 
@@ -287,9 +287,10 @@ describe('KubeApiServer REST and watch protocol', () => {
     assert.equal((await json(res)).kind, 'Status');
     api.endOutage();
     assert.equal((await fetch(`${url}/api/v1/nodes`)).status, 200);
-    api.startOutage({ durationMs: 30 });
+    // An outage with a duration ends by itself (long enough for one request on a busy machine).
+    api.startOutage({ durationMs: 1000 });
     assert.equal((await fetch(`${url}/api/v1/nodes`)).status, 503);
-    await new Promise((r) => setTimeout(r, 40));
+    await waitUntilGuarded('the outage ends by itself', () => !api.inOutage);
     assert.equal((await fetch(`${url}/api/v1/nodes`)).status, 200);
   });
 
