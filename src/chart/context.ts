@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { ComponentName } from '../config/schema.js';
 import type { MailuModel } from '../model/index.js';
 import { type Resources, resourcesFor } from '../model/resources.js';
+import { planFileSets, podFiles, type PodFiles } from './overrides.js';
 import { helmChartClaims, type StoragePlan } from './storage.js';
 
 export type { StoragePlan } from './storage.js';
@@ -21,6 +22,8 @@ export interface ChartContext {
   resources: (component: ComponentName) => Resources;
   /** Annotations for pod templates (e.g. a checksum of the shared env so pods roll on change). */
   podAnnotations: Record<string, string>;
+  /** Config files a component's pods mount from ConfigMaps (overrides.ts); default none. */
+  files?: (component: ComponentName) => PodFiles | undefined;
 }
 
 /** Components that keep data on a volume. */
@@ -39,6 +42,9 @@ function storagePlan(config: MailuModel['config']): StoragePlan {
     sizes: Object.fromEntries(DATA_COMPONENTS.map((c) => [c, sizes[c]!])),
     ...(s.mode === 'shared' ? { sharedClaim: s.sharedClaimName ?? `${config.instance}-shared-data` } : {}),
     ...(s.mode === 'helmChart' && s.helmChart ? { helmChartClaims: helmChartClaims(s.helmChart) } : {}),
+    existingClaims: { ...s.existingClaims },
+    classes: { ...s.classes },
+    annotations: { ...s.annotations },
   };
 }
 
@@ -48,6 +54,7 @@ function storagePlan(config: MailuModel['config']): StoragePlan {
  */
 export function buildChartContext(model: MailuModel): ChartContext {
   const { config } = model;
+  const fileSets = planFileSets(model);
   return {
     instance: config.instance,
     namespace: config.namespace,
@@ -59,5 +66,6 @@ export function buildChartContext(model: MailuModel): ChartContext {
     resources: (c) => resourcesFor(config, c),
     // Mailu reads its environment at start: a checksum in the pod template rolls pods on change.
     podAnnotations: { 'mailu-k8s.io/env-checksum': createHash('sha256').update(JSON.stringify(model.env.shared)).digest('hex').slice(0, 16) },
+    files: (c) => podFiles(fileSets, c),
   };
 }

@@ -20,7 +20,7 @@ import { Admin } from './components/admin.js';
 import { Antispam } from './components/antispam.js';
 import { Antivirus } from './components/antivirus.js';
 import { Fetchmail } from './components/fetchmail.js';
-import { Front, mtaStsOverride } from './components/front.js';
+import { Front } from './components/front.js';
 import { Imap } from './components/imap.js';
 import { Oletools } from './components/oletools.js';
 import { Redis } from './components/redis.js';
@@ -41,6 +41,8 @@ import { NetworkPolicies } from './networking/network-policies.js';
 import { TraefikEntryPointPolicy } from './networking/traefik-guard.js';
 import { WebRoute } from './networking/web.js';
 import { MailCertificate } from './tls.js';
+import { MetricsMonitors } from './metrics.js';
+import { FileConfigMaps, planFileSets } from './overrides.js';
 
 export interface MailuChartProps {
   /** The config as written (validated here), or an already parsed MailuConfig. */
@@ -107,12 +109,14 @@ export class MailuChart extends Chart {
       metadata: { name: ctx.envConfigMap, namespace, labels: instanceLabels(instance) },
       data: model.env.shared,
     });
+    // Files for Mailu's /overrides (and rspamd's Redis password file), mounted by the components.
+    new FileConfigMaps(this, 'files', { instance, namespace, sets: planFileSets(model) });
     const storage = ctx.storage;
     if (storage.sharedClaim) {
       emit<PersistentVolumeClaim & Manifest>(this, {
         apiVersion: 'v1',
         kind: 'PersistentVolumeClaim',
-        metadata: { name: storage.sharedClaim, namespace, labels: instanceLabels(instance), annotations: KEEP_DATA_ANNOTATIONS },
+        metadata: { name: storage.sharedClaim, namespace, labels: instanceLabels(instance), annotations: { ...storage.annotations, ...KEEP_DATA_ANNOTATIONS } },
         spec: {
           accessModes: ['ReadWriteMany'],
           ...(storage.storageClass !== undefined ? { storageClassName: storage.storageClass } : {}),
@@ -157,7 +161,6 @@ export class MailuChart extends Chart {
       ...(x.mode === 'hostPort' ? { nodeSelector: x.hostPort.nodeSelector } : {}),
       hostPorts,
       podAnnotations: frontAnnotations,
-      ...(config.dns.mtaSts.enabled ? { overrides: { 'mta-sts.conf': mtaStsOverride(config.dns.mtaSts.mode, [config.hostnames[0]!]) } } : {}),
     });
     this.components.admin = new Admin(this, 'admin', base('admin'));
     this.components.smtp = new Smtp(this, 'smtp', { ...base('smtp'), nodeSelector: senders });
@@ -169,7 +172,7 @@ export class MailuChart extends Chart {
     if (comp('fetchmail')) this.components.fetchmail = new Fetchmail(this, 'fetchmail', { ...base('fetchmail'), nodeSelector: senders });
     if (comp('oletools')) this.components.oletools = new Oletools(this, 'oletools', base('oletools'));
     if (comp('tika')) this.components.tika = new Tika(this, 'tika', base('tika'));
-    if (comp('redis')) this.components.redis = new Redis(this, 'redis', base('redis'));
+    if (comp('redis')) this.components.redis = new Redis(this, 'redis', { ...base('redis'), requirePassword: config.redis.auth !== undefined });
 
     // -- database
     if (config.database.type === 'cnpg') {
@@ -256,6 +259,9 @@ export class MailuChart extends Chart {
         resources: DEFAULT_RESOURCES.operator,
       });
     }
+
+    // -- Prometheus scraping (prometheus-operator), opt-in
+    if (config.metrics.enabled) new MetricsMonitors(this, 'metrics', { config });
 
     // -- network policies last: they cover everything above
     new NetworkPolicies(this, 'network-policies', { instance, namespace, flows: model.flows });

@@ -1,4 +1,5 @@
-// Where each component's data lives: which claim, which folder of it, mounted where. Three plans:
+// Where each component's data lives: which claim, which folder of it, mounted where. A component
+// named in storage.existingClaims uses that claim, with the perComponent folders. Three plans:
 //   perComponent  a new ReadWriteOnce claim per component, folders named by us;
 //   shared        one new ReadWriteMany claim, a folder per component (<component>/<folder>);
 //   helmChart     the official Mailu Helm chart's existing claim(s) with the chart's own folders,
@@ -24,6 +25,17 @@ export interface StoragePlan {
   sharedClaim?: string;
   /** helmChart: the chart's existing claim per component; a component not listed gets a new claim. */
   helmChartClaims?: Partial<Record<ComponentName, string>>;
+  /** Claims the user already has (storage.existingClaims): used with our folder layout, none created. */
+  existingClaims?: Partial<Record<ComponentName, string>>;
+  /** StorageClass per component for the claims we create (storage.classes), over storageClass. */
+  classes?: Partial<Record<ComponentName, string>>;
+  /** Annotations on every claim we create (storage.annotations). */
+  annotations?: Record<string, string>;
+}
+
+/** The StorageClass of the claim we create for a component, if one is chosen. */
+export function claimClass(plan: StoragePlan, component: ComponentName): string | undefined {
+  return plan.classes?.[component] ?? plan.storageClass;
 }
 
 /**
@@ -70,6 +82,11 @@ export interface DataVolume {
 
 /** The claim and mounts for one component's data under the plan. */
 export function planDataVolume(plan: StoragePlan, component: ComponentName, objectName: string, data: readonly DataMount[]): DataVolume {
+  // A claim of the user's (a previous install's): our own folder layout, as a new claim would have.
+  const existing = plan.existingClaims?.[component];
+  if (existing !== undefined) {
+    return { claimName: existing, newClaim: false, mounts: data.map((d) => ({ name: 'data', mountPath: d.mountPath, subPath: d.subPath })) };
+  }
   const chartClaim = plan.mode === 'helmChart' ? plan.helmChartClaims?.[component] : undefined;
   if (chartClaim !== undefined && isChartComponent(component)) {
     return { claimName: chartClaim, newClaim: false, mounts: helmChartMounts(component, data) };

@@ -9,7 +9,7 @@ import type { EnvVar } from '../model/env.js';
 import { objectLabels, selectorLabels } from '../model/labels.js';
 import { emit, KEEP_DATA_ANNOTATIONS, type Manifest } from './api.js';
 import type { ChartContext } from './context.js';
-import { type DataMount, planDataVolume } from './storage.js';
+import { claimClass, type DataMount, planDataVolume } from './storage.js';
 
 export type { DataMount } from './storage.js';
 
@@ -73,8 +73,10 @@ export class MailuWorkload extends Construct {
     const name = component.objectName;
     const labels = objectLabels(ctx.instance, component.name);
     const selector = selectorLabels(ctx.instance, component.name);
-    const volumes: Volume[] = [...(props.extraVolumes ?? [])];
-    const mounts: VolumeMount[] = [...(props.extraMounts ?? [])];
+    // Config files from ConfigMaps (Mailu's /overrides, rspamd's Redis password file).
+    const files = ctx.files?.(component.name);
+    const volumes: Volume[] = [...(props.extraVolumes ?? []), ...(files?.volumes ?? [])];
+    const mounts: VolumeMount[] = [...(props.extraMounts ?? []), ...(files?.mounts ?? [])];
 
     // Storage (storage.ts): a new RWO claim per component, folders of one shared RWX claim, or
     // the Helm chart's existing claim with its folders. Persistent data never has two writers:
@@ -90,10 +92,11 @@ export class MailuWorkload extends Construct {
         emit<PersistentVolumeClaim & Manifest>(this, {
           apiVersion: 'v1',
           kind: 'PersistentVolumeClaim',
-          metadata: { name: claimName, namespace: ctx.namespace, labels, annotations: KEEP_DATA_ANNOTATIONS },
+          // storage.annotations may not replace the keep-data ones (the schema refuses those keys).
+          metadata: { name: claimName, namespace: ctx.namespace, labels, annotations: { ...ctx.storage.annotations, ...KEEP_DATA_ANNOTATIONS } },
           spec: {
             accessModes: ['ReadWriteOnce'],
-            ...(ctx.storage.storageClass !== undefined ? { storageClassName: ctx.storage.storageClass } : {}),
+            ...(claimClass(ctx.storage, component.name) !== undefined ? { storageClassName: claimClass(ctx.storage, component.name) } : {}),
             resources: { requests: { storage: ctx.storage.sizes[component.name] ?? '1Gi' } },
           },
         });
@@ -160,7 +163,7 @@ export class MailuWorkload extends Construct {
       ...(volumes.length > 0 ? { volumes } : {}),
     };
 
-    const annotations = { ...ctx.podAnnotations, ...props.podAnnotations };
+    const annotations = { ...ctx.podAnnotations, ...files?.podAnnotations, ...props.podAnnotations };
     const template = {
       metadata: { labels, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
       spec: this.podSpec,

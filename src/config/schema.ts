@@ -12,6 +12,8 @@ import { backupSection } from './backup.js';
 import { classifyMailuVersion, DEFAULT_MAILU_VERSION } from './mailu-version.js';
 import { cpuAmount, memorySize, messageSize, storageSize } from './quantity.js';
 import { HELM_CHART_REQUIRED_CLAIMS, helmChartClaimClash } from './helm-chart-claims.js';
+import { claimAnnotations, duration, existingClaims, fetchmailSection, mailTlsSection, metricsSection, quotaSize, redisAuth, storageClasses, webmailSection, welcomeSection } from './knobs.js';
+import { overridesSection } from './overrides.js';
 import {
   bareHost,
   dmarcReportUri,
@@ -121,6 +123,20 @@ const mailuSection = z.strictObject({
     .prefault({}),
   recipientDelimiter: z.string().max(4).default('+'),
   fullTextSearch: z.string().regex(/^(off|[a-z]{2}(,[a-z]{2})*)$/, { message: 'not "off" or a comma list of language codes' }).default('en'),
+  /** Welcome mail to new users (WELCOME, WELCOME_SUBJECT, WELCOME_BODY). */
+  welcome: welcomeSection.optional(),
+  /** Default mailbox quota of new users (DEFAULT_QUOTA); Mailu's default is 1G. */
+  defaultQuota: quotaSize.optional(),
+  /** TLS policy for mail between servers: inbound on port 25, outbound delivery. */
+  tls: mailTlsSection.prefault({}),
+  /** Infected mail: discarded (Mailu's default) or rejected at SMTP time (ANTIVIRUS_ACTION). */
+  antivirusAction: z.enum(['discard', 'reject']).optional(),
+  /** Idle web session timeout (SESSION_TIMEOUT); Mailu's default 1h. */
+  sessionTimeout: duration(60, 30 * 86400).optional(),
+  /** "Remember me" web session lifetime (PERMANENT_SESSION_LIFETIME); Mailu's default 30d. */
+  sessionLifetime: duration(3600, 365 * 86400).optional(),
+  /** Password hashing rounds (CREDENTIAL_ROUNDS, bcrypt cost): 12 (Mailu's default) to 16. */
+  credentialRounds: z.number().int().min(12, { message: 'must be at least 12 (Mailu\'s default): fewer rounds make stolen hashes cheap to crack' }).max(16, { message: 'must be at most 16: every login costs 2^rounds hash steps, and above 16 a login takes seconds' }).optional(),
   /** Extra Mailu environment, passed through verbatim into the shared ConfigMap. */
   env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'not an environment variable name' }), envValue).default({}),
 }).superRefine((m, ctx) => {
@@ -208,8 +224,8 @@ const databaseSection = z.discriminatedUnion('type', [
 ]);
 
 const redisSection = z.discriminatedUnion('mode', [
-  z.strictObject({ mode: z.literal('bundled'), image: z.string().default('docker.io/library/redis:7.4-alpine') }),
-  z.strictObject({ mode: z.literal('external'), host: serviceHost('redis.port'), port: port.default(6379) }),
+  z.strictObject({ mode: z.literal('bundled'), image: z.string().default('docker.io/library/redis:7.4-alpine'), auth: redisAuth.optional() }),
+  z.strictObject({ mode: z.literal('external'), host: serviceHost('redis.port'), port: port.default(6379), auth: redisAuth.optional() }),
 ]);
 
 const secretsSection = z.strictObject({
@@ -288,6 +304,12 @@ const storageSection = z
       })
       .optional(),
     helmChart: helmChartStorage.optional(),
+    /** Claims you already have (a previous install's), by component: used as they are, no claim created. */
+    existingClaims: existingClaims.default({}),
+    /** StorageClass per component, for the claims mailu-k8s creates (default storageClass). */
+    classes: storageClasses.default({}),
+    /** Annotations on every claim mailu-k8s creates. */
+    annotations: claimAnnotations.default({}),
   })
   .superRefine((s, ctx) => {
     if (s.mode === 'helmChart' && !s.helmChart) {
@@ -506,6 +528,14 @@ export const configSchema = z.strictObject({
   resolver: z.strictObject({ replicas: z.number().int().min(2).max(9).default(2) }).prefault({}),
   /** Scheduled backups (Velero for the volumes, CloudNativePG for its database); none when left out. */
   backup: backupSection.optional(),
+  /** Files Mailu's start-up scripts read from /overrides, by Mailu's daemon names. */
+  overrides: overridesSection.prefault({}),
+  /** Webmail (Roundcube) settings. */
+  webmail: webmailSection.prefault({}),
+  /** fetchmail settings (components.fetchmail switches it on). */
+  fetchmail: fetchmailSection.prefault({}),
+  /** Opt-in Prometheus scraping through prometheus-operator. */
+  metrics: metricsSection.prefault({}),
 });
 
 /** What users write (TypeScript users get completion and excess-property checks from this). */

@@ -58,7 +58,19 @@ export const MANAGED_ENV: Readonly<Record<string, string>> = {
   RELAYHOST: 'egress.mode: relay (egress.host, egress.port)',
   RELAYUSER: 'egress.secret',
   RELAYPASSWORD: 'egress.secret',
-  OUTBOUND_TLS_LEVEL: 'egress (relay credentials require TLS)',
+  OUTBOUND_TLS_LEVEL: 'mailu.tls.outbound (with egress relay credentials, at least encrypt)',
+  WELCOME: 'mailu.welcome.enabled',
+  WELCOME_SUBJECT: 'mailu.welcome.subject',
+  WELCOME_BODY: 'mailu.welcome.body',
+  DEFAULT_QUOTA: 'mailu.defaultQuota',
+  INBOUND_TLS_ENFORCE: 'mailu.tls.inbound',
+  ANTIVIRUS_ACTION: 'mailu.antivirusAction',
+  SESSION_TIMEOUT: 'mailu.sessionTimeout',
+  PERMANENT_SESSION_LIFETIME: 'mailu.sessionLifetime',
+  CREDENTIAL_ROUNDS: 'mailu.credentialRounds',
+  ROUNDCUBE_PLUGINS: 'webmail.roundcubePlugins',
+  FETCHMAIL_DELAY: 'fetchmail.delaySeconds',
+  MAX_FILESIZE: 'mailu.messageSizeLimit (Mailu\'s webmail derives its upload limit from it, 66 %, and overwrites MAX_FILESIZE)',
   DB_FLAVOR: 'database.type',
   DB_HOST: 'database.host / database.port',
   DB_NAME: 'database.name',
@@ -111,10 +123,6 @@ export const TUNABLE_ENV: Readonly<Record<string, { what: string; check?: (v: st
   WEBSITE: { what: 'link shown in the web UI' },
   LOGO_URL: { what: 'logo in the web UI' },
   LOGO_BACKGROUND: { what: 'logo background colour' },
-  WELCOME: { what: 'send a welcome mail to new users (true/false)' },
-  WELCOME_SUBJECT: { what: 'welcome mail subject' },
-  WELCOME_BODY: { what: 'welcome mail body' },
-  DEFAULT_QUOTA: { what: 'default mailbox quota in bytes' },
   DEFAULT_SPAM_THRESHOLD: { what: 'default spam threshold (percent)' },
   WILDCARD_SENDERS: { what: 'users allowed to send as any address (comma list)' },
   DOMAIN_REGISTRATION: { what: 'let users register domains (true/false)' },
@@ -122,12 +130,8 @@ export const TUNABLE_ENV: Readonly<Record<string, { what: string; check?: (v: st
   AUTH_RATELIMIT_EXEMPTION_LENGTH: { what: 'seconds a successful login exempts its address from the IP rate limit' },
   AUTH_REQUIRE_TOKENS: { what: 'require application tokens for IMAP/SMTP (true/false)' },
   TLS_PERMISSIVE: { what: 'accept old TLS versions on mail ports (Mailu default true)' },
-  INBOUND_TLS_ENFORCE: { what: 'require TLS from sending servers (true/false)' },
   DEFER_ON_TLS_ERROR: { what: 'defer mail when DANE/MTA-STS TLS fails (Mailu default true)', check: (v) => (isFalse(v) ? 'switches off DANE/MTA-STS enforcement for outbound mail' : undefined) },
   SESSION_COOKIE_SECURE: { what: 'web session cookie only over HTTPS', check: (v) => (isFalse(v) ? 'sends the web session cookie over plain HTTP' : undefined) },
-  CREDENTIAL_ROUNDS: { what: 'password hashing rounds (at least 12)', check: (v) => (/^\d+$/.test(v) && Number(v) >= 12 ? undefined : 'must be a whole number of at least 12 (Mailu\'s default); fewer rounds make stolen hashes cheap to crack') },
-  SESSION_TIMEOUT: { what: 'web session timeout (seconds)' },
-  PERMANENT_SESSION_LIFETIME: { what: '"remember me" session lifetime (seconds)' },
   SESSION_KEY_BITS: { what: 'session key length', check: (v) => (/^\d+$/.test(v) && Number(v) >= 128 ? undefined : 'must be at least 128') },
   MEMORY_SESSIONS: { what: 'keep web sessions in memory instead of Redis' },
   DISABLE_STATISTICS: { what: 'do not send anonymous usage statistics' },
@@ -135,10 +139,6 @@ export const TUNABLE_ENV: Readonly<Record<string, { what: string; check?: (v: st
   RECAPTCHA_PUBLIC_KEY: { what: 'reCAPTCHA site key for sign-up' },
   COMPRESSION: { what: 'mailbox compression (gz, bz2, lz4, zstd)' },
   COMPRESSION_LEVEL: { what: 'mailbox compression level' },
-  ANTIVIRUS_ACTION: { what: 'what to do with infected mail (discard or reject)' },
-  ROUNDCUBE_PLUGINS: { what: 'Roundcube plugins (comma list)' },
-  MAX_FILESIZE: { what: 'webmail upload size' },
-  FETCHMAIL_DELAY: { what: 'seconds between fetchmail runs' },
   DB_APPENDIX: { what: 'appended to the database URI, e.g. ?sslmode=require' },
   POSTFIX_LOG_SYSLOG: { what: 'postfix syslog facility' },
   CPU_COUNT: { what: 'processes per daemon (default: the node\'s CPU count)' },
@@ -178,9 +178,11 @@ function refusal(key: string, value: string): string | undefined {
   return problem ? `"${value}" ${problem}` : undefined;
 }
 
-/** OUTBOUND_TLS_LEVEL, when mailu-k8s must set it. */
+/** OUTBOUND_TLS_LEVEL, when set: mailu.tls.outbound, or encrypt for relay credentials. */
 export function outboundTlsLevel(config: MailuConfig): string | undefined {
   // Mailu's default (dane) is opportunistic without TLSA records: a stripped STARTTLS would send
   // the relay password in clear. Credentials therefore require TLS.
-  return config.egress.mode === 'relay' && config.egress.secret ? 'encrypt' : undefined;
+  const floor = config.egress.mode === 'relay' && config.egress.secret ? 'encrypt' : undefined;
+  // mailu.tls.outbound, when given, is at least the floor (model/knobs.ts refuses it otherwise).
+  return config.mailu.tls.outbound ?? floor;
 }

@@ -4,6 +4,7 @@ import { quantityToBytes } from '../config/quantity.js';
 import type { ComponentName, MailuConfig } from '../config/schema.js';
 import type { ComponentModel } from './components.js';
 import { outboundTlsLevel } from './env-policy.js';
+import { redisAuthEnv, typedSettingsEnv } from './knobs.js';
 import { type Exposure, mailuPorts } from './exposure.js';
 import type { Trust } from './trust.js';
 
@@ -94,8 +95,6 @@ export function buildEnv(
     ...(c.tika ? { FULL_TEXT_SEARCH_ATTACHMENTS: 'true' } : {}),
     DKIM_SELECTOR: config.dns.dkim.selector,
     FETCHMAIL_ENABLED: bool(c.fetchmail),
-    // Shared (not per-container) so that mailu.env may change it.
-    ...(c.fetchmail ? { FETCHMAIL_DELAY: '600' } : {}),
   };
   if (exp.tlsFlavor !== 'notls') {
     // The kubernetes.io/tls Secret is mounted whole (no subPath) so renewals reach front.
@@ -123,9 +122,11 @@ export function buildEnv(
   }
   if (config.egress.mode === 'relay') {
     s.RELAYHOST = `[${config.egress.host}]:${config.egress.port}`;
-    const tlsLevel = outboundTlsLevel(config);
-    if (tlsLevel) s.OUTBOUND_TLS_LEVEL = tlsLevel;
   }
+  const tlsLevel = outboundTlsLevel(config);
+  if (tlsLevel) s.OUTBOUND_TLS_LEVEL = tlsLevel;
+  // The typed Mailu settings (welcome mail, quota, TLS, sessions, …), where set.
+  Object.assign(s, typedSettingsEnv(config));
 
   const per: Partial<Record<ComponentName, EnvVar[]>> = {};
   const add = (n: ComponentName, v: EnvVar) => {
@@ -168,6 +169,9 @@ export function buildEnv(
     add('smtp', { name: 'RELAYUSER', secret: { name: config.egress.secret.name, key: config.egress.secret.usernameKey } });
     add('smtp', { name: 'RELAYPASSWORD', secret: { name: config.egress.secret.name, key: config.egress.secret.passwordKey } });
   }
+
+  // Redis authentication: per container, after the shared REDIS_ADDRESS it builds on.
+  for (const [n, vars] of Object.entries(redisAuthEnv(config, s.REDIS_ADDRESS))) for (const v of vars) add(n as ComponentName, v);
 
   // User extras last: only tunables pass the policy (env-policy.ts, checked before this runs).
   Object.assign(s, config.mailu.env);

@@ -181,9 +181,24 @@ export function decideFlows(config: MailuConfig, exp: Exposure, components: Map<
   if (config.dns.operator.enabled) {
     const op: Peer = { kind: 'pods', name: OPERATOR_POD, labels: { 'app.kubernetes.io/name': 'mailu', 'app.kubernetes.io/instance': config.instance, 'app.kubernetes.io/component': OPERATOR_POD } };
     flows.push({ from: op, to: { kind: 'cidrs', cidrs: ['0.0.0.0/0'], except: [] }, ports: tcp(443, 6443), why: 'the operator watches and writes through the Kubernetes API' });
-    flows.push({ from: { kind: 'namespace' }, to: op, ports: tcp(config.dns.operator.metricsPort), why: 'metrics scraping' });
+    // Without metrics.enabled the pods' prometheus.io annotations invite any scraper; with it, only
+    // the monitoring namespace's Prometheus.
+    const scraper = monitoringPeer(config) ?? { kind: 'namespace' };
+    flows.push({ from: scraper, to: op, ports: tcp(config.dns.operator.metricsPort), why: 'metrics scraping' });
   }
+  const prometheus = monitoringPeer(config);
+  if (prometheus) flows.push({ from: prometheus, to: comp('antispam'), ports: tcp(RSPAMD_CONTROLLER_PORT), why: 'Prometheus scrapes rspamd\'s /metrics (metrics.enabled)' });
   return flows;
+}
+
+/** rspamd's controller: web UI, learning and the Prometheus /metrics endpoint. */
+export const RSPAMD_CONTROLLER_PORT = 11334;
+
+/** Prometheus's pods in the monitoring namespace, when metrics are on. */
+export function monitoringPeer(config: MailuConfig): Peer | undefined {
+  const m = config.metrics;
+  if (!m.enabled) return undefined;
+  return { kind: 'namespace', namespace: m.namespace, ...(Object.keys(m.podLabels).length > 0 ? { labels: m.podLabels } : {}) };
 }
 
 /** The port an S3 endpoint URL is reached on (AWS and the like: 443). */

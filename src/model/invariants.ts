@@ -9,6 +9,7 @@ import { decideExposure, type Exposure, traefikMinor } from './exposure.js';
 import { clusterAddresses, covers, isWide, isWorld, isIpv6 } from './net.js';
 import { platformWarnings } from './platform.js';
 import { lifecycleChecks } from './lifecycle.js';
+import { knobChecks } from './knobs.js';
 import { MAIL_PORTS } from '../config/mail-ports.js';
 import { decideTrust, type Trust } from './trust.js';
 
@@ -150,6 +151,10 @@ export function checkConfig(config: MailuConfig): CheckResult {
   const lifecycle = lifecycleChecks(config);
   errors.push(...lifecycle.errors);
   warnings.push(...lifecycle.warnings);
+  // -- overrides, storage claims, typed Mailu settings, metrics (knobs.ts)
+  const production = knobChecks(config);
+  errors.push(...production.errors);
+  warnings.push(...production.warnings);
 
   // -- the decisions themselves must hold the invariants
   if (errors.length === 0) {

@@ -35,7 +35,7 @@ const EXPECT: Record<string, Expect> = {
   admin: { image: M('admin'), ports: [[8080, 'TCP']], sharedEnv: true, secretKey: true, data: ['/data', '/dkim'], startup: 120, alive: '/ping' },
   smtp: { image: M('postfix'), ports: [[25, 'TCP'], [10025, 'TCP']], sharedEnv: true, secretKey: true, data: ['/queue'], alive: 'master -t' },
   imap: { image: M('dovecot'), ports: [[143, 'TCP'], [110, 'TCP'], [2525, 'TCP'], [4190, 'TCP']], sharedEnv: true, secretKey: true, data: ['/data', '/mail'], alive: 'dovecot/master.pid' },
-  antispam: { image: M('rspamd'), ports: [[11332, 'TCP'], [11334, 'TCP']], sharedEnv: true, secretKey: true, data: ['/var/lib/rspamd'], startup: 350, alive: '/' },
+  antispam: { image: M('rspamd'), ports: [[11332, 'TCP'], [11334, 'TCP']], sharedEnv: true, secretKey: true, data: ['/etc/rspamd/local.d/maps.d', '/var/lib/rspamd'], startup: 350, alive: '/' },
   antivirus: { image: /^docker\.io\/clamav\/clamav(-debian)?:1\.4/, ports: [[3310, 'TCP']], sharedEnv: false, secretKey: false, data: ['/var/lib/clamav'], startup: 300, alive: 'clamd.pid' },
   webmail: { image: M('webmail'), ports: [[80, 'TCP']], sharedEnv: true, secretKey: true, data: ['/data'], alive: '/ping' },
   webdav: { image: M('radicale'), ports: [[5232, 'TCP']], sharedEnv: true, secretKey: true, data: ['/data'], alive: 'radicale' },

@@ -247,9 +247,9 @@ describe('chart wiring details', () => {
   });
 
   it('mailu.env extras reach the shared environment', () => {
-    const r = render(cfg({ mailu: { env: { ANTIVIRUS_ACTION: 'reject', WELCOME_SUBJECT: 'Hello' } } }));
-    assert.equal(r.env().ANTIVIRUS_ACTION, 'reject');
-    assert.equal(r.env().WELCOME_SUBJECT, 'Hello');
+    const r = render(cfg({ mailu: { env: { DEFAULT_SPAM_THRESHOLD: '90', SITENAME: 'Hello' } } }));
+    assert.equal(r.env().DEFAULT_SPAM_THRESHOLD, '90');
+    assert.equal(r.env().SITENAME, 'Hello');
   });
 
   it('message size limit is given to Mailu in bytes', () => {

@@ -48,23 +48,23 @@ describe('exposure.traefik.minorVersion takes numbers', () => {
 });
 
 describe('mailu.env: booleans and numbers are written as strings', () => {
-  it('WELCOME: true and DEFAULT_QUOTA: 1000000000 reach the ConfigMap as "true" and "1000000000"', () => {
-    const c = yaml('egress: { addresses: [203.0.113.10] }\nmailu: { env: { WELCOME: true, DEFAULT_QUOTA: 1000000000 } }\n');
-    assert.deepEqual(c.mailu.env, { WELCOME: 'true', DEFAULT_QUOTA: '1000000000' });
+  it('DISABLE_STATISTICS: true and DEFAULT_SPAM_THRESHOLD: 90 reach the ConfigMap as "true" and "90"', () => {
+    const c = yaml('egress: { addresses: [203.0.113.10] }\nmailu: { env: { DISABLE_STATISTICS: true, DEFAULT_SPAM_THRESHOLD: 90 } }\n');
+    assert.deepEqual(c.mailu.env, { DISABLE_STATISTICS: 'true', DEFAULT_SPAM_THRESHOLD: '90' });
     const env = render(c).env();
-    assert.equal(env.WELCOME, 'true');
-    assert.equal(env.DEFAULT_QUOTA, '1000000000');
+    assert.equal(env.DISABLE_STATISTICS, 'true');
+    assert.equal(env.DEFAULT_SPAM_THRESHOLD, '90');
   });
 
   it('from YAML the text is kept as typed (1.10 stays "1.10"); from objects numbers are converted', () => {
-    assert.equal(yaml('egress: { addresses: [203.0.113.10] }\nmailu: { env: { WELCOME_SUBJECT: 1.10 } }\n').mailu.env.WELCOME_SUBJECT, '1.10');
-    assert.deepEqual(parseConfig(cfg({ mailu: { env: { WELCOME: false, DEFAULT_QUOTA: 5e9 } as never } })).mailu.env, { WELCOME: 'false', DEFAULT_QUOTA: '5000000000' });
+    assert.equal(yaml('egress: { addresses: [203.0.113.10] }\nmailu: { env: { SITENAME: 1.10 } }\n').mailu.env.SITENAME, '1.10');
+    assert.deepEqual(parseConfig(cfg({ mailu: { env: { DISABLE_STATISTICS: false, AUTH_RATELIMIT_EXEMPTION_LENGTH: 5e4 } as never } })).mailu.env, { DISABLE_STATISTICS: 'false', AUTH_RATELIMIT_EXEMPTION_LENGTH: '50000' });
   });
 
   it('an empty value (YAML null) is refused with how to write one', () => {
     assert.throws(
-      () => yaml('egress: { addresses: [203.0.113.10] }\nmailu: { env: { WELCOME_SUBJECT: } }\n'),
-      /mailu\.env\.WELCOME_SUBJECT: must be text, a number or true\/false \(write "" for an empty value\)/,
+      () => yaml('egress: { addresses: [203.0.113.10] }\nmailu: { env: { SITENAME: } }\n'),
+      /mailu\.env\.SITENAME: must be text, a number or true\/false \(write "" for an empty value\)/,
     );
   });
 

@@ -27,7 +27,9 @@ describe('mailu.env policy', () => {
       ['PROXY_PROTOCOL_25', 'True', /derived by Mailu/],
       ['DEFER_ON_TLS_ERROR', 'false', /switches off DANE/],
       ['SESSION_COOKIE_SECURE', 'no', /plain HTTP/],
-      ['CREDENTIAL_ROUNDS', '4', /at least 12/],
+      ['CREDENTIAL_ROUNDS', '4', /configure mailu\.credentialRounds instead/],
+      ['WELCOME', 'true', /configure mailu\.welcome\.enabled instead/],
+      ['MAX_FILESIZE', '100', /66 %.*overwrites MAX_FILESIZE/],
       ['DEBUG', 'true', /mailu\.logLevel/],
       ['ROUNDCUBE_KEY', 'abc', /secret does not belong in a ConfigMap/],
       ['OUTBOUND_TLS_LEVEL', 'may', /egress/],
@@ -46,11 +48,11 @@ describe('mailu.env policy', () => {
   });
 
   it('passes tunables through as strings, into the shared environment', () => {
-    const r = render(withEnv({ WELCOME: 'true', DEFAULT_QUOTA: '1000000000', CREDENTIAL_ROUNDS: '14', DEFER_ON_TLS_ERROR: 'true' }));
+    const r = render(withEnv({ SITENAME: 'Example Mail', DEFAULT_SPAM_THRESHOLD: '90', SESSION_KEY_BITS: '256', DEFER_ON_TLS_ERROR: 'true' }));
     const env = r.env();
-    assert.equal(env.WELCOME, 'true');
-    assert.equal(env.DEFAULT_QUOTA, '1000000000');
-    assert.equal(env.CREDENTIAL_ROUNDS, '14');
+    assert.equal(env.SITENAME, 'Example Mail');
+    assert.equal(env.DEFAULT_SPAM_THRESHOLD, '90');
+    assert.equal(env.SESSION_KEY_BITS, '256');
   });
 
   it('the three lists are disjoint, and the README lists every tunable', () => {
