@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
+import { zodLite } from './zod-lite.mjs';
 
 rmSync('lib', { recursive: true, force: true });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
@@ -35,7 +36,11 @@ await build({
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
 const cjs = 'lib/bundle/cli.cjs';
-await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: cjs, format: 'cjs', external: [...networkClients, ...lazyFromNodeModules, ...optionalNative] });
+// Its config schema is built with zod-lite (scripts/zod-lite.mjs): zod itself loads only when a
+// config needs it (an error to report, or something the fast path leaves to zod).
+await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: cjs, format: 'cjs', external: [...networkClients, ...lazyFromNodeModules, ...optionalNative], plugins: [zodLite],
+  // fast-schema.ts reads import.meta only where `require` is missing, which it never is here.
+  logOverride: { 'empty-import-meta': 'silent' } });
 writeCodeCache();
 
 /**
@@ -47,7 +52,12 @@ function writeCodeCache() {
   const id = createHash('sha256').update(readFileSync(cjs)).digest('hex').slice(0, 16);
   const env = { ...process.env, MAILU_K8S_WARM_CACHE: `${cjs}.cache` };
   delete env.NODE_OPTIONS;
-  const run = spawnSync(process.execPath, ['bin/mailu-k8s.js'], { env, encoding: 'utf8' });
+  const warm = (extra = {}) => spawnSync(process.execPath, ['bin/mailu-k8s.js'], { env: { ...env, ...extra }, encoding: 'utf8' });
+  let run = warm();
+  if (run.status !== 0) {
+    console.warn(`examples/full.yaml does not synth (${run.stderr.trim()}); the code cache is made from the built-in example`);
+    run = warm({ MAILU_K8S_WARM_EXAMPLE: 'embedded' });
+  }
   // The cache run is also the first run of the fast bundle: a bundle that cannot synth fails here.
   if (run.status !== 0 || !existsSync(`${cjs}.cache`)) throw new Error(`the CLI bundle does not run: ${run.stderr}`);
   writeFileSync(`${cjs}.cache.json`, `${JSON.stringify({ id, node: process.version, arch: process.arch })}\n`);
