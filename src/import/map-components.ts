@@ -3,7 +3,7 @@
 import { type ImportContext, set } from './context.js';
 import { mapResourceBlock } from './map-backends.js';
 import { carry } from './map-identity.js';
-import { badValue } from './values.js';
+import { badValue, isEmpty } from './values.js';
 
 /** The chart's component keys → ours. */
 export const CHART_COMPONENTS: Record<string, string> = {
@@ -46,6 +46,7 @@ export function mapComponents(ctx: ImportContext): void {
   uri('admin', '/admin');
   uri('webmail', '/webmail');
   for (const [chart, ours] of Object.entries(CHART_COMPONENTS)) perComponent(ctx, chart, ours);
+  mapMonitoring(ctx);
   const levels = Object.keys(CHART_COMPONENTS).map((c) => `${c}.logLevel`).filter((p) => v.has(p));
   const given = levels.filter((p) => v.str(p));
   if (given.length > 0) report.unsupported(levels, `one mailu.logLevel for every component (the values set ${given.map((p) => `${p.split('.')[0]} ${v.str(p)}`).join(', ')})`);
@@ -70,10 +71,33 @@ function perComponent(ctx: ImportContext, chart: string, ours: string): void {
   const { v, report } = ctx;
   if (v.has(`${chart}.resources`)) mapResourceBlock(ctx, `${chart}.resources`, ours);
   const overrides = `${chart}.overrides`;
-  if (Object.keys(v.map(overrides)).length > 0) {
-    report.unsupported(overrides, chart === 'front' ? 'no override files yet (an MTA-STS policy is dns.mtaSts)' : 'no override files yet: Mailu\'s /overrides would come from a ConfigMap of yours mounted with a kustomize patch');
+  const daemon = OVERRIDE_DAEMON[chart];
+  const files = v.strMap(overrides);
+  if (daemon && Object.keys(files).length > 0) {
+    set(ctx.out, `overrides.${daemon}`, files);
+    report.mapped(overrides, `overrides.${daemon}`, `the same files in ${ours}'s /overrides${chart === 'front' ? ' (an MTA-STS policy can also come from dns.mtaSts)' : ''}`);
   } else if (v.has(overrides)) report.dflt(overrides, 'empty');
-  const monitor = `${chart}.serviceMonitor`;
-  if (v.bool(`${monitor}.enabled`)) report.unsupported(monitor, 'no ServiceMonitor (and no metrics port admitted) yet');
-  else if (v.has(monitor)) report.dflt(monitor, 'off');
+}
+
+/** The chart's overrides → Mailu's daemon names, which our overrides.* use. */
+const OVERRIDE_DAEMON: Record<string, string> = { front: 'nginx', postfix: 'postfix', dovecot: 'dovecot', rspamd: 'rspamd' };
+
+/** rspamd's ServiceMonitor → metrics (mailu-k8s scrapes rspamd and its DNS operator; dovecot has no metrics listener by default). */
+function mapMonitoring(ctx: ImportContext): void {
+  const { v, out, report } = ctx;
+  if (v.bool('rspamd.serviceMonitor.enabled')) {
+    const m: Record<string, unknown> = { enabled: true, kind: 'serviceMonitor' };
+    const ns = v.str('networkPolicy.monitoring.namespace');
+    if (ns) m.namespace = ns;
+    const interval = v.str('rspamd.serviceMonitor.interval');
+    if (interval) m.interval = interval;
+    set(out, 'metrics', m);
+    report.mapped(['rspamd.serviceMonitor.enabled', 'rspamd.serviceMonitor.interval', 'networkPolicy.monitoring.namespace'].filter((p) => v.has(p)), 'metrics', 'a ServiceMonitor for rspamd; Prometheus\'s namespace is admitted to its metrics port');
+    const rest = v.leaves('rspamd.serviceMonitor').filter((p) => !report.covers(p) && !isEmpty(v.get(p)));
+    report.unsupported(rest, 'metrics has enabled, kind, namespace, podLabels, labels and interval');
+    if (v.has('networkPolicy.monitoring.podSelector')) report.unsupported('networkPolicy.monitoring.podSelector', 'write Prometheus\'s pod labels in metrics.podLabels');
+  } else if (v.has('rspamd.serviceMonitor')) report.dflt('rspamd.serviceMonitor', 'off');
+  if (v.bool('dovecot.serviceMonitor.enabled')) report.unsupported('dovecot.serviceMonitor', 'metrics covers rspamd and the DNS operator; dovecot\'s statistics listener is not set up');
+  else if (v.has('dovecot.serviceMonitor')) report.dflt('dovecot.serviceMonitor', 'off');
+  if (!v.bool('rspamd.serviceMonitor.enabled') && v.has('networkPolicy.monitoring')) report.dflt('networkPolicy.monitoring', 'no monitoring: nothing to admit');
 }

@@ -119,8 +119,13 @@ function mapTunables(ctx: ImportContext): void {
   if (v.has(plugins) && v.str('webmail.type') !== 'snappymail' && v.strList(plugins).join(',') !== 'archive,zipdownload,markasjunk,managesieve,enigma,carddav,mailu') {
     tunable(ctx, plugins, 'ROUNDCUBE_PLUGINS', '');
   } else if (v.has(plugins)) report.dflt(plugins, 'the chart\'s default plugin list, the webmail image\'s own');
-  if (v.str('tls.outboundLevel')) report.unsupported('tls.outboundLevel', 'mailu-k8s sets OUTBOUND_TLS_LEVEL from egress (a relay with credentials always gets TLS)');
-  else if (v.has('tls.outboundLevel')) report.dflt('tls.outboundLevel', 'empty: Mailu\'s default');
+  const outbound = v.str('tls.outboundLevel');
+  if (outbound === 'none') {
+    report.refused('tls.outboundLevel', 'none sends all outbound mail in clear text, even to servers that offer TLS', 'leave it out (Mailu\'s dane) or write may (opportunistic TLS) at the least');
+  } else if (outbound) {
+    set(ctx.out, 'mailu.tls.outbound', outbound);
+    report.mapped('tls.outboundLevel', 'mailu.tls.outbound');
+  } else if (v.has('tls.outboundLevel')) report.dflt('tls.outboundLevel', 'empty: Mailu\'s default (dane)');
 }
 
 function refuseUnsafe(ctx: ImportContext): void {

@@ -205,7 +205,6 @@ function hostPort(ctx: ImportContext): void {
 function mapNetworkPolicy(ctx: ImportContext): void {
   const { v, out, report } = ctx;
   report.dflt(['networkPolicy.enabled', 'networkPolicy.ingressController.podSelector'].filter((p) => v.has(p)), 'mailu-k8s always emits NetworkPolicies, from Mailu\'s call graph (the ingress namespace is admitted)');
-  if (v.has('networkPolicy.monitoring')) report.unsupported('networkPolicy.monitoring', 'no metrics scraping is admitted yet');
   // Postfix pinned to the nodes with the sending address: those are the egress nodes.
   const selector = v.strMap('postfix.nodeSelector');
   if (Object.keys(selector).length === 0) return;

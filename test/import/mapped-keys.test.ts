@@ -323,6 +323,28 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'override files, by Mailu\'s daemon names',
+    values: { ...BASE, front: { overrides: { 'extra.conf': 'location = /hello { return 200; }\n' } }, postfix: { overrides: { 'postfix.cf': 'smtpd_banner = mail.example.org ESMTP\n' } }, dovecot: { overrides: { 'dovecot.conf': 'mail_max_userip_connections = 50\n' } }, rspamd: { overrides: { 'actions.conf': 'reject = 20;\n' } } },
+    report: { 'front.overrides': ['mapped', 'overrides.nginx'], 'postfix.overrides': ['mapped', 'overrides.postfix'], 'dovecot.overrides': ['mapped', 'overrides.dovecot'], 'rspamd.overrides': ['mapped', 'overrides.rspamd'] },
+    check: (c) => {
+      const o = (c as unknown as { overrides: Record<string, Record<string, string>> }).overrides;
+      assert.deepEqual(o.nginx, { 'extra.conf': 'location = /hello { return 200; }\n' });
+      assert.deepEqual(o.dovecot, { 'dovecot.conf': 'mail_max_userip_connections = 50\n' });
+      assert.deepEqual(Object.keys(o.postfix!), ['postfix.cf']);
+      assert.deepEqual(Object.keys(o.rspamd!), ['actions.conf']);
+    },
+  },
+  {
+    name: 'outbound TLS level; rspamd\'s ServiceMonitor',
+    values: { ...BASE, tls: { outboundLevel: 'encrypt' }, rspamd: { serviceMonitor: { enabled: true, interval: '1m' } }, networkPolicy: { monitoring: { namespace: 'prometheus' } } },
+    report: { 'tls.outboundLevel': ['mapped', 'mailu.tls.outbound'], 'rspamd.serviceMonitor.enabled': ['mapped', 'metrics'], 'networkPolicy.monitoring.namespace': ['mapped', 'metrics'] },
+    check: (c) => {
+      const x = c as unknown as { mailu: { tls: { outbound?: string } }; metrics: Record<string, unknown> };
+      assert.equal(x.mailu.tls.outbound, 'encrypt');
+      assert.deepEqual([x.metrics.enabled, x.metrics.kind, x.metrics.namespace, x.metrics.interval], [true, 'serviceMonitor', 'prometheus', '1m']);
+    },
+  },
+  {
     name: 'resources: cpu and memory carried, other resources reported',
     values: { ...BASE, dovecot: { resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi', 'ephemeral-storage': '1Gi' } } } },
     report: { 'dovecot.resources': ['mapped', 'resources.imap'], 'dovecot.resources.limits.ephemeral-storage': ['unsupported'] },

@@ -26,6 +26,7 @@ const UNSAFE: [string, Record<string, unknown>, string, RegExp, RegExp][] = [
   ['header login', { proxyAuth: { whitelist: '10.0.0.0/8' } }, 'proxyAuth.whitelist', /logged in as any user/, /Mailu's own accounts/],
   ['cookies over plain HTTP', { sessionCookieSecure: false }, 'sessionCookieSecure', /plain HTTP/, /HTTPS/],
   ['cheap password hashes', { credentialRounds: 8 }, 'credentialRounds', /cheap to crack/, /12 or more/],
+  ['outbound mail in clear text', { tls: { outboundLevel: 'none' } }, 'tls.outboundLevel', /clear text/, /may \(opportunistic TLS\)/],
   ['TLS policy errors ignored', { tls: { deferOnError: 'false' } }, 'tls.deferOnError', /without the TLS/, /defers such mail/],
   ['no TLS at all', { ingress: { tls: false } }, 'ingress.tls', /in the clear/, /tls\.source certManager/],
   ['TLS flavour notls', { ingress: { tlsFlavorOverride: 'notls' } }, 'ingress.tlsFlavorOverride', /in the clear/, /certificate/],
