@@ -2,6 +2,7 @@
 import { App } from 'cdk8s';
 import type { MailuConfig, MailuConfigInput } from '../config/schema.js';
 import { MailuChart } from './mailu-chart.js';
+import { operatorImageNotes } from './operator-image.js';
 import { toYamlDocument } from './yaml-out.js';
 
 export interface SynthResult {
@@ -42,5 +43,5 @@ export function synthesize(config: MailuConfigInput | MailuConfig, opts: { split
     files['mailu.k8s.yaml'] = objects.map(toYaml).join('---\n');
   }
   Object.assign(files, chart.extraFiles);
-  return { chart, objects, files, warnings: chart.warnings };
+  return { chart, objects, files, warnings: [...chart.warnings, ...operatorImageNotes(chart.config.dns.operator)] };
 }
