@@ -324,7 +324,7 @@ export function mayConnect(policies: NetworkPolicy[], from: Endpoint, to: Endpoi
 
 // ------------------------------------------------------------------ strict validation
 
-export const CRD_API_GROUPS = ['traefik.io/', 'cilium.io/', 'externaldns.k8s.io/'] as const;
+export const CRD_API_GROUPS = ['traefik.io/', 'cilium.io/', 'externaldns.k8s.io/', 'monitoring.coreos.com/'] as const;
 
 export function isCrdBacked(o: Manifest): boolean {
   return CRD_API_GROUPS.some((g) => o.apiVersion.startsWith(g));
@@ -381,8 +381,14 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+/** A file's mtime, or undefined when it does not exist (another test process may be removing it right now). */
+function mtimeOf(path: string): number | undefined {
+  return statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+}
+
 function buildIsCurrent(): boolean {
-  return existsSync(BUNDLE) && existsSync(join(REPO_ROOT, 'lib', 'index.js')) && statSync(BUNDLE).mtimeMs >= newestMtime(join(REPO_ROOT, 'src'));
+  const built = mtimeOf(BUNDLE);
+  return built !== undefined && existsSync(join(REPO_ROOT, 'lib', 'index.js')) && built >= newestMtime(join(REPO_ROOT, 'src'));
 }
 
 /**
@@ -402,7 +408,8 @@ export function ensureBuilt(): void {
       break;
     } catch {
       // A lock older than the deadline belongs to a process that died.
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
+      const since = mtimeOf(lock);
+      if (since !== undefined && Date.now() - since > 120_000) rmSync(lock, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
     }
