@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { ComponentName } from '../config/schema.js';
 import type { MailuModel } from '../model/index.js';
 import { type Resources, resourcesFor } from '../model/resources.js';
+import { decideWorkload, serviceMetadata, type ServiceName, type WorkloadName, type WorkloadPlan } from '../model/workloads.js';
 import { planFileSets, podFiles, type PodFiles } from './overrides.js';
 import { helmChartClaims, type StoragePlan } from './storage.js';
 
@@ -24,6 +25,10 @@ export interface ChartContext {
   podAnnotations: Record<string, string>;
   /** Config files a component's pods mount from ConfigMaps (overrides.ts); default none. */
   files?: (component: ComponentName) => PodFiles | undefined;
+  /** What workloads.* gives a workload's pods: replicas, scheduling, metadata, environment (default: none of it). */
+  workload?: (name: WorkloadName) => WorkloadPlan;
+  /** The labels and annotations services.* adds to a Service (default: none). */
+  serviceMetadata?: (name: ServiceName) => { labels: Record<string, string>; annotations: Record<string, string> };
 }
 
 /** Components that keep data on a volume. */
@@ -67,5 +72,7 @@ export function buildChartContext(model: MailuModel): ChartContext {
     // Mailu reads its environment at start: a checksum in the pod template rolls pods on change.
     podAnnotations: { 'mailu-k8s.io/env-checksum': createHash('sha256').update(JSON.stringify(model.env.shared)).digest('hex').slice(0, 16) },
     files: (c) => podFiles(fileSets, c),
+    workload: (name) => decideWorkload(config, name),
+    serviceMetadata: (name) => serviceMetadata(config, name),
   };
 }

@@ -1,6 +1,6 @@
 // MailuChart: one config in, a complete Mailu deployment out. It builds the model once and hands
 // each construct only the slice it renders; no construct decides anything the model has decided.
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ConfigMap, Namespace, PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
 import { parseConfigWithWarnings } from '../validation/index.js';
@@ -15,6 +15,8 @@ import { instanceLabels, MANAGED_BY, objectLabels, selectorLabels } from '../mod
 import { OPERATOR_POD } from '../model/flows.js';
 import { traefikValuesDelivery } from '../model/platform.js';
 import { DEFAULT_RESOURCES } from '../model/resources.js';
+import { workloadImage } from '../model/components.js';
+import { decideWorkload, DNS_OPERATOR_WORKLOAD, FRONT_PUBLIC_SERVICE, serviceMetadata } from '../model/workloads.js';
 import { emit, KEEP_DATA_ANNOTATIONS, type Manifest } from './api.js';
 import { Admin } from './components/admin.js';
 import { Antispam } from './components/antispam.js';
@@ -66,6 +68,16 @@ function ingressDefaults(config: MailuConfig): Record<string, string> {
 export function podSecurityLabels(model: MailuModel): Record<string, string> {
   const enforce = model.exposure.mode === 'hostPort' ? 'privileged' : 'baseline';
   return { 'pod-security.kubernetes.io/enforce': enforce, 'pod-security.kubernetes.io/warn': 'baseline' };
+}
+
+/** Adds services.* labels and annotations to the Service a construct emitted (mailu-k8s's labels win). */
+function addMetadata(scope: Construct, meta: { labels: Record<string, string>; annotations: Record<string, string> }): void {
+  for (const child of scope.node.children) {
+    if (!(child instanceof ApiObject)) continue;
+    const own = child.metadata.toJson().labels ?? {};
+    for (const [k, v] of Object.entries(meta.labels)) if (!(k in own)) child.metadata.addLabel(k, v);
+    for (const [k, v] of Object.entries(meta.annotations)) child.metadata.addAnnotation(k, v);
+  }
 }
 
 export class MailuChart extends Chart {
@@ -134,7 +146,6 @@ export class MailuChart extends Chart {
       return Object.keys(a).length > 0 ? { podAnnotations: a } : {};
     };
     const base = (n: ComponentName) => ({ ctx, component: comp(n)!, env: model.env.perComponent[n] ?? [], ...backupAnnotations(n) });
-    const senders = model.egress.senderNodeSelector;
     const x = config.exposure;
     const hostPorts = x.mode === 'hostPort' ? model.exposure.publicPorts.map((p) => p.port) : [];
     const frontAnnotations: Record<string, string> = {};
@@ -151,25 +162,23 @@ export class MailuChart extends Chart {
       clusterDnsIp: model.clusterDnsIp,
       clusterDomain: config.cluster.clusterDomain,
       allow: [config.cluster.podCidr, ...(config.cluster.podCidr6 ? [config.cluster.podCidr6] : [])],
-      replicas: config.resolver.replicas,
     });
     this.components.front = new Front(this, 'front', {
       ...base('front'),
       ...(model.tlsSecretName ? { tlsSecretName: model.tlsSecretName } : {}),
       kind: x.mode === 'hostPort' && x.hostPort.daemonSet ? 'DaemonSet' : 'Deployment',
-      replicas: x.mode === 'loadBalancer' ? x.loadBalancer.replicas : x.mode === 'traefik' ? x.traefik.replicas : 1,
-      ...(x.mode === 'hostPort' ? { nodeSelector: x.hostPort.nodeSelector } : {}),
       hostPorts,
       podAnnotations: frontAnnotations,
     });
     this.components.admin = new Admin(this, 'admin', base('admin'));
-    this.components.smtp = new Smtp(this, 'smtp', { ...base('smtp'), nodeSelector: senders });
+    // Replicas and nodes (front's MX nodes, the senders' nodes) come from the model (ctx.workload).
+    this.components.smtp = new Smtp(this, 'smtp', base('smtp'));
     this.components.imap = new Imap(this, 'imap', base('imap'));
     this.components.antispam = new Antispam(this, 'antispam', base('antispam'));
     if (comp('antivirus')) this.components.antivirus = new Antivirus(this, 'antivirus', base('antivirus'));
     if (comp('webmail')) this.components.webmail = new Webmail(this, 'webmail', base('webmail'));
     if (comp('webdav')) this.components.webdav = new Webdav(this, 'webdav', base('webdav'));
-    if (comp('fetchmail')) this.components.fetchmail = new Fetchmail(this, 'fetchmail', { ...base('fetchmail'), nodeSelector: senders });
+    if (comp('fetchmail')) this.components.fetchmail = new Fetchmail(this, 'fetchmail', base('fetchmail'));
     if (comp('oletools')) this.components.oletools = new Oletools(this, 'oletools', base('oletools'));
     if (comp('tika')) this.components.tika = new Tika(this, 'tika', base('tika'));
     if (comp('redis')) this.components.redis = new Redis(this, 'redis', { ...base('redis'), requirePassword: config.redis.auth !== undefined });
@@ -205,9 +214,11 @@ export class MailuChart extends Chart {
 
     // -- exposure
     if (x.mode === 'loadBalancer') {
-      new FrontPublicService(this, 'front-public', { instance, namespace, exposure: model.exposure, loadBalancer: x.loadBalancer });
+      const svc = new FrontPublicService(this, 'front-public', { instance, namespace, exposure: model.exposure, loadBalancer: x.loadBalancer });
+      addMetadata(svc, serviceMetadata(config, FRONT_PUBLIC_SERVICE));
     } else if (x.mode === 'traefik') {
       const svc = new FrontPublicService(this, 'front-public', { instance, namespace, exposure: model.exposure });
+      addMetadata(svc, serviceMetadata(config, FRONT_PUBLIC_SERVICE));
       new TraefikMailRoutes(this, 'traefik-mail', { instance, namespace, exposure: model.exposure, traefik: x.traefik, serviceName: svc.name });
       if (traefikValuesDelivery(config) === 'helmChartConfig') {
         this.extraFiles['traefik-helmchartconfig.yaml'] = traefikHelmChartConfigFile(model.exposure, x.traefik);
@@ -245,14 +256,16 @@ export class MailuChart extends Chart {
     // -- the DNS operator (A/AAAA following front, SPF following the senders)
     if (config.dns.operator.enabled) {
       const op = config.dns.operator;
+      const pod = decideWorkload(config, DNS_OPERATOR_WORKLOAD);
       new DnsOperator(this, 'dns-operator', {
         instance,
         namespace,
         labels: objectLabels(instance, OPERATOR_POD),
         selectorLabels: selectorLabels(instance, OPERATOR_POD),
-        image: op.image,
+        image: workloadImage(config, DNS_OPERATOR_WORKLOAD),
         imagePullPolicy: config.mailu.imagePullPolicy,
-        replicas: op.replicas,
+        replicas: pod.replicas,
+        pod,
         // The operator reads the same config, defaults filled in, so both sides agree exactly.
         config: { yaml: toYamlDocument(config as unknown as Record<string, unknown>) },
         metricsPort: op.metricsPort,

@@ -4,7 +4,9 @@ import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { ConfigMap, ServiceAccount } from 'kubernetes-types/core/v1.js';
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding } from 'kubernetes-types/rbac/v1.js';
 import { Construct } from 'constructs';
+import { DNS_OPERATOR_WORKLOAD, plainWorkload, type WorkloadPlan } from '../model/workloads.js';
 import { emit, type Manifest } from './api.js';
+import { containerEnv, emitDisruptionBudget, podMetadata, podScheduling, podSecurity } from './pod-knobs.js';
 
 /**
  * V8 flags the operator runs with. Lite mode (no optimising compiler, smaller code) keeps the
@@ -40,6 +42,8 @@ export interface DnsOperatorProps {
   image: string;
   imagePullPolicy?: 'IfNotPresent' | 'Always' | 'Never';
   replicas: number;
+  /** What workloads.dnsOperator gives the pods (scheduling, metadata, environment); its replicas win. */
+  pod?: WorkloadPlan;
   /** The Mailu config YAML the operator reads; or the name of an existing ConfigMap holding it. */
   config: { yaml: string } | { configMapName: string };
   metricsPort: number;
@@ -125,6 +129,8 @@ export class DnsOperator extends Construct {
     });
 
     const port = props.metricsPort;
+    // Without a plan (a chart of your own): the replicas given, spread over nodes when several.
+    const pod = props.pod ?? plainWorkload(instance, DNS_OPERATOR_WORKLOAD, props.replicas);
     const probe = (path: string, period: number) => ({
       httpGet: { path, port: 'metrics' },
       periodSeconds: period,
@@ -136,32 +142,22 @@ export class DnsOperator extends Construct {
       kind: 'Deployment',
       metadata: { name, namespace, labels },
       spec: {
-        replicas: props.replicas,
+        replicas: pod.replicas,
         revisionHistoryLimit: 3,
         selector: { matchLabels: props.selectorLabels },
         // One replica at a time: the standby keeps the caches warm and takes the lease over.
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
         template: {
-          metadata: {
-            labels,
-            annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics' },
-          },
+          metadata: podMetadata(pod, labels, { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics' }),
           spec: {
             serviceAccountName: name,
             // The token is mounted here only, for the one container that talks to the API.
             automountServiceAccountToken: true,
             enableServiceLinks: false,
             terminationGracePeriodSeconds: 30,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: 65532,
-              runAsGroup: 65532,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
-            // Replicas on different nodes: losing one node must not take both away.
-            topologySpreadConstraints: [
-              { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: props.selectorLabels } },
-            ],
+            securityContext: podSecurity({ runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } }, pod),
+            // Replicas on different nodes (by default): losing one node must not take both away.
+            ...podScheduling(pod),
             containers: [
               {
                 name: 'dns-operator',
@@ -175,11 +171,15 @@ export class DnsOperator extends Construct {
                   '--metrics-port', String(port),
                   '--log-level', props.logLevel ?? 'info',
                 ],
-                env: [
-                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                  { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-                  ...Object.entries(OPERATOR_RUNTIME_ENV).map(([name, value]) => ({ name, value })),
-                ],
+                ...containerEnv(
+                  pod,
+                  [
+                    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                    { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                    ...Object.entries(OPERATOR_RUNTIME_ENV).map(([name, value]) => ({ name, value })),
+                  ],
+                  [],
+                ),
                 ports: [{ name: 'metrics', containerPort: port, protocol: 'TCP' }],
                 livenessProbe: { ...probe('/healthz', 10), initialDelaySeconds: 5 },
                 readinessProbe: probe('/readyz', 5),
@@ -198,5 +198,6 @@ export class DnsOperator extends Construct {
         },
       },
     });
+    if (pod.disruptionBudget) emitDisruptionBudget(this, { name, namespace, labels }, props.selectorLabels);
   }
 }

@@ -7,8 +7,10 @@ import type { DaemonSet, Deployment } from 'kubernetes-types/apps/v1.js';
 import type { ComponentModel } from '../model/components.js';
 import type { EnvVar } from '../model/env.js';
 import { objectLabels, selectorLabels } from '../model/labels.js';
+import { plainWorkload } from '../model/workloads.js';
 import { emit, KEEP_DATA_ANNOTATIONS, type Manifest } from './api.js';
 import type { ChartContext } from './context.js';
+import { containerEnv, emitDisruptionBudget, podMetadata, podScheduling, podSecurity } from './pod-knobs.js';
 import { claimClass, type DataMount, planDataVolume } from './storage.js';
 
 export type { DataMount } from './storage.js';
@@ -32,13 +34,11 @@ export interface WorkloadProps {
   extraVolumes?: Volume[];
   extraMounts?: VolumeMount[];
   kind?: 'Deployment' | 'DaemonSet';
-  replicas?: number;
+  /** Nodes the pods must run on, besides what the model decides (workloads.*, exposure, egress). */
   nodeSelector?: Record<string, string>;
   /** Container ports also bound on the node's address (hostPort exposure). */
   hostPorts?: number[];
   podAnnotations?: Record<string, string>;
-  /** Spread the replicas over nodes (preferred, so a single node still runs them all). */
-  spreadOverNodes?: boolean;
   /** Extra fields for the ClusterIP Service (e.g. a fixed clusterIP for the resolver). */
   service?: Partial<ServiceSpec>;
   terminationGracePeriodSeconds?: number;
@@ -107,6 +107,8 @@ export class MailuWorkload extends Construct {
 
     const hostPorts = new Set(props.hostPorts ?? []);
     const res = ctx.resources(component.name);
+    // Replicas, scheduling, metadata, extra environment and security additions (workloads.*).
+    const pod = ctx.workload?.(component.name) ?? plainWorkload(ctx.instance, component.name);
     const container: Container = {
       name: component.name,
       image: component.image,
@@ -123,8 +125,7 @@ export class MailuWorkload extends Construct {
             })),
           }
         : {}),
-      ...(props.sharedEnv !== false ? { envFrom: [{ configMapRef: { name: ctx.envConfigMap } }] } : {}),
-      ...(props.env && props.env.length > 0 ? { env: toK8sEnv(props.env) } : {}),
+      ...containerEnv(pod, toK8sEnv(props.env ?? []), props.sharedEnv !== false ? [{ configMapRef: { name: ctx.envConfigMap } }] : []),
       resources: { requests: { ...res.requests }, limits: { ...res.limits } },
       ...(props.startupProbe ? { startupProbe: props.startupProbe } : {}),
       ...(props.livenessProbe ? { livenessProbe: props.livenessProbe } : {}),
@@ -138,7 +139,7 @@ export class MailuWorkload extends Construct {
       automountServiceAccountToken: false,
       // Service links would inject *_PORT/*_SERVICE_HOST variables into Mailu's environment.
       enableServiceLinks: false,
-      securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+      securityContext: podSecurity({ seccompProfile: { type: 'RuntimeDefault' } }, pod),
       ...(props.useResolver !== false
         ? {
             dnsPolicy: 'None',
@@ -149,23 +150,15 @@ export class MailuWorkload extends Construct {
             },
           }
         : {}),
-      ...(props.nodeSelector && Object.keys(props.nodeSelector).length > 0 ? { nodeSelector: props.nodeSelector } : {}),
-      ...(props.spreadOverNodes
-        ? {
-            // ScheduleAnyway: a preference, so a single-node cluster still runs every replica.
-            topologySpreadConstraints: [
-              { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
-            ],
-          }
-        : {}),
+      // Several replicas are spread over nodes by default (a preference: one node still runs them).
+      ...podScheduling(pod, props.nodeSelector),
       ...(props.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: props.terminationGracePeriodSeconds } : {}),
       containers: [container],
       ...(volumes.length > 0 ? { volumes } : {}),
     };
 
-    const annotations = { ...ctx.podAnnotations, ...files?.podAnnotations, ...props.podAnnotations };
     const template = {
-      metadata: { labels, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
+      metadata: podMetadata(pod, labels, { ...ctx.podAnnotations, ...files?.podAnnotations, ...props.podAnnotations }),
       spec: this.podSpec,
     };
     if (props.kind === 'DaemonSet') {
@@ -180,14 +173,15 @@ export class MailuWorkload extends Construct {
         },
       });
     } else {
-      // Data volumes and host ports cannot be held by two pods at once: replace, don't roll.
-      const recreate = singleWriter || hostPorts.size > 0;
+      // Data volumes and host ports cannot be held by two pods at once: replace, don't roll. Several
+      // replicas of a component with data share it by design (the model allows it only then).
+      const recreate = (singleWriter && pod.replicas === 1) || hostPorts.size > 0;
       emit<Deployment & Manifest>(this, {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
         metadata: { name, namespace: ctx.namespace, labels },
         spec: {
-          replicas: props.replicas ?? 1,
+          replicas: pod.replicas,
           revisionHistoryLimit: 3,
           selector: { matchLabels: selector },
           strategy: recreate ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
@@ -197,10 +191,16 @@ export class MailuWorkload extends Construct {
     }
 
     if (component.servicePorts.length > 0) {
+      const extra = ctx.serviceMetadata?.(component.name) ?? { labels: {}, annotations: {} };
       emit<Service & Manifest>(this, {
         apiVersion: 'v1',
         kind: 'Service',
-        metadata: { name, namespace: ctx.namespace, labels },
+        metadata: {
+          name,
+          namespace: ctx.namespace,
+          labels: { ...extra.labels, ...labels },
+          ...(Object.keys(extra.annotations).length > 0 ? { annotations: extra.annotations } : {}),
+        },
         spec: {
           type: 'ClusterIP',
           selector,
@@ -208,6 +208,11 @@ export class MailuWorkload extends Construct {
           ...props.service,
         },
       });
+    }
+
+    if (props.kind !== 'DaemonSet' && pod.disruptionBudget) {
+      // One pod at a time during drains: the others keep serving.
+      emitDisruptionBudget(this, { name, namespace: ctx.namespace, labels }, selector);
     }
   }
 }

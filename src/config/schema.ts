@@ -14,6 +14,8 @@ import { cpuAmount, memorySize, messageSize, storageSize } from './quantity.js';
 import { HELM_CHART_REQUIRED_CLAIMS, helmChartClaimClash } from './helm-chart-claims.js';
 import { claimAnnotations, duration, existingClaims, fetchmailSection, mailTlsSection, metricsSection, quotaSize, redisAuth, storageClasses, webmailSection, welcomeSection } from './knobs.js';
 import { overridesSection } from './overrides.js';
+import { annotations, labelMap } from './kube-shapes.js';
+import { servicesSection, workloadsSection } from './workloads.js';
 import {
   bareHost,
   dmarcReportUri,
@@ -30,8 +32,6 @@ import {
 
 const HOSTNAME_RE = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
 const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const LABEL_KEY_RE = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 const RATE_RE = /^[0-9]+\s*\/\s*(second|minute|hour|day)$/;
 
 export const hostname = z
@@ -65,11 +65,6 @@ export const ipAddress = z.string().refine((s) => ipaddr.isValid(s) && !s.includ
 });
 
 const port = z.number().int().min(1).max(65535);
-const labelMap = z.record(
-  z.string().regex(LABEL_KEY_RE, { message: 'not a valid label key' }),
-  z.string().regex(LABEL_VALUE_RE, { message: 'not a valid label value' }),
-);
-const annotations = z.record(z.string(), z.string());
 const rate = z.string().regex(RATE_RE, { message: 'not a rate like "5/hour" or "200/day"' });
 const secretRef = (defaultKey: string) =>
   z.strictObject({
@@ -348,7 +343,8 @@ const exposureSection = z.discriminatedUnion('mode', [
         loadBalancerClass: z.string().optional(),
         annotations: annotations.default({}),
         ipFamilyPolicy: z.enum(['SingleStack', 'PreferDualStack', 'RequireDualStack']).optional(),
-        replicas: z.number().int().min(1).max(10).default(1),
+        /** Older spelling of workloads.front.replicas (one of the two). */
+        replicas: z.number().int().min(1).max(10).optional(),
         proxyProtocol: z.strictObject({ trustedCidrs: z.array(cidr).min(1) }).optional(),
       })
       .prefault({}),
@@ -367,7 +363,8 @@ const exposureSection = z.discriminatedUnion('mode', [
       /** When a load balancer in front of Traefik itself sends PROXY protocol: its addresses. */
       loadBalancerProxyCidrs: z.array(cidr).default([]),
       namespace: movedTo('cluster.traefikNamespace (one setting for mail and web)'),
-      replicas: z.number().int().min(1).max(10).default(1),
+      /** Older spelling of workloads.front.replicas (one of the two). */
+      replicas: z.number().int().min(1).max(10).optional(),
       /** Opt-in: a NetworkPolicy in Traefik's namespace that closes its mail entry points to the cluster's pods. */
       entryPointPolicy: z
         .strictObject({
@@ -486,7 +483,8 @@ const dnsSection = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(false),
       image: z.string().min(1).default('ghcr.io/mailu-k8s/operator:0.1.0'),
-      replicas: z.number().int().min(1).max(5).default(2),
+      /** Older spelling of workloads.dnsOperator.replicas (one of the two); default 2. */
+      replicas: z.number().int().min(1).max(5).optional(),
       ttl: z.number().int().min(30).max(86400).default(60),
       onNoReadyPod: z.enum(['keep', 'remove']).default('keep'),
       /** Publish the A/AAAA record for every hostname, not only the primary one. */
@@ -524,8 +522,12 @@ export const configSchema = z.strictObject({
   web: withDefaultBranch(webSection, 'kind', 'none').prefault({ kind: 'none' }),
   egress: withDefaultBranch(egressSection, 'mode', 'nodeIps').prefault({ mode: 'nodeIps' }),
   dns: dnsSection.prefault({}),
-  /** The validating resolver every Mailu pod depends on: never fewer than two. */
-  resolver: z.strictObject({ replicas: z.number().int().min(2).max(9).default(2) }).prefault({}),
+  /** The validating resolver every Mailu pod depends on: never fewer than two (older spelling of workloads.resolver.replicas). */
+  resolver: z.strictObject({ replicas: z.number().int().min(2).max(9).optional() }).prefault({}),
+  /** Per-workload scheduling, metadata, image, environment, replicas and security additions. */
+  workloads: workloadsSection(COMPONENTS),
+  /** Labels and annotations of the Services (each component's, and front's public one). */
+  services: servicesSection(COMPONENTS),
   /** Scheduled backups (Velero for the volumes, CloudNativePG for its database); none when left out. */
   backup: backupSection.optional(),
   /** Files Mailu's start-up scripts read from /overrides, by Mailu's daemon names. */

@@ -7,6 +7,7 @@ import type { DnsPlan, DnsRecord } from '../dns/types.js';
 import { frontAddressOwner } from '../model/exposure.js';
 import { ACME_SOLVER, type Flow, type Peer, type PortRule } from '../model/flows.js';
 import type { MailuModel } from '../model/index.js';
+import { replicasOf } from '../model/workloads.js';
 
 export type Section = 'traffic' | 'dns';
 
@@ -191,7 +192,7 @@ function exposureText(model: MailuModel): { title: string; lines: string[] } {
         ...(lb.loadBalancerIP ? [`loadBalancerIP: ${lb.loadBalancerIP}`] : []),
         ...(lb.loadBalancerClass ? [`class: ${lb.loadBalancerClass}`] : []),
         lb.proxyProtocol ? `sends PROXY v2 from ${list(lb.proxyProtocol.trustedCidrs)}` : 'no PROXY: client addresses kept (Local)',
-        `front replicas: ${lb.replicas}`,
+        `front replicas: ${replicasOf(model.config, 'front')}`,
       ],
     };
   }

@@ -1,7 +1,9 @@
 // Which components run, what they are called, where they are reached, which image they run and
 // which ports their images listen on. Services, *_ADDRESS variables and NetworkPolicies all read
 // this table, so a port or an address is written down once.
+import type { ImageParts } from '../config/kube-shapes.js';
 import type { ComponentName, MailuConfig } from '../config/schema.js';
+import { DNS_OPERATOR_WORKLOAD } from '../config/workloads.js';
 import type { Exposure } from './exposure.js';
 import { HTTP_PORTS, SIEVE_PORT } from './ports.js';
 
@@ -70,9 +72,60 @@ export function serviceFqdn(config: MailuConfig, objectName: string): string {
   return `${objectName}.${config.namespace}.svc.${config.cluster.clusterDomain}`;
 }
 
+// ---------------------------------------------------------------- images
+
+/** An image reference split as workloads.<name>.image addresses it. */
+type ImageRef = ImageParts & { repository: string };
+
+/** "docker.io/clamav/clamav-debian:1.4" → registry docker.io, repository clamav/clamav-debian, tag 1.4. */
+export function parseImage(ref: string): ImageRef {
+  const [name = '', digest] = ref.split('@');
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  const tag = colon > slash ? name.slice(colon + 1) : undefined;
+  const path = colon > slash ? name.slice(0, colon) : name;
+  const first = path.split('/')[0]!;
+  // The first segment is a registry when it looks like a host (docker's own rule).
+  const hasRegistry = path.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  return {
+    ...(hasRegistry ? { registry: first } : {}),
+    repository: hasRegistry ? path.slice(first.length + 1) : path,
+    ...(tag ? { tag } : {}),
+    ...(digest ? { digest } : {}),
+  };
+}
+
+/** registry/repository:tag, or registry/repository@digest when pinned by content (a digest names one build: the tag no longer applies). */
+export function imageReference(p: ImageRef): string {
+  const name = p.registry ? `${p.registry.replace(/\/$/, '')}/${p.repository}` : p.repository;
+  if (p.digest) return `${name}@${p.digest}`;
+  return p.tag ? `${name}:${p.tag}` : name;
+}
+
+/** Mailu's own images: mailu.registry/<repository>:mailu.version. */
+const MAILU_REPOSITORY: Partial<Record<ComponentName, string>> = {
+  front: 'nginx', admin: 'admin', smtp: 'postfix', imap: 'dovecot', antispam: 'rspamd', webmail: 'webmail',
+  webdav: 'radicale', fetchmail: 'fetchmail', oletools: 'oletools', resolver: 'unbound',
+};
+
+function defaultImage(config: MailuConfig, name: ComponentName | typeof DNS_OPERATOR_WORKLOAD): ImageRef {
+  const repository = MAILU_REPOSITORY[name as ComponentName];
+  if (repository) return { registry: config.mailu.registry, repository, tag: config.mailu.version };
+  if (name === 'antivirus') return parseImage('docker.io/clamav/clamav-debian:1.4');
+  if (name === 'tika') return parseImage('docker.io/apache/tika:3.2.3.0-full');
+  if (name === 'redis') return parseImage(config.redis.mode === 'bundled' ? config.redis.image : '');
+  return parseImage(config.dns.operator.image);
+}
+
+/**
+ * The image a workload runs: its default (mailu.registry and mailu.version for Mailu's images),
+ * with any part workloads.<name>.image gives. A digest pins the image by content.
+ */
+export function workloadImage(config: MailuConfig, name: ComponentName | typeof DNS_OPERATOR_WORKLOAD): string {
+  return imageReference({ ...defaultImage(config, name), ...config.workloads[name]?.image });
+}
+
 export function decideComponents(config: MailuConfig, exp: Exposure): Map<ComponentName, ComponentModel> {
-  const { registry, version } = config.mailu;
-  const mailu = (image: string) => `${registry.replace(/\/$/, '')}/${image}:${version}`;
   const p = (name: string, port: number, protocol?: 'UDP'): Port => (protocol ? { name, port, protocol } : { name, port });
 
   // front: public mail ports from the exposure decision, HTTP as Mailu opens it, internal ports.
@@ -84,20 +137,20 @@ export function decideComponents(config: MailuConfig, exp: Exposure): Map<Compon
   const frontMailListeners = frontMail.some((x) => x.port === 25) ? frontMail : [p('smtp', 25), ...frontMail];
   const internal = frontInternalPorts(exp);
 
-  const table: Record<ComponentName, { image: string; ports: Port[]; servicePorts?: Port[] }> = {
-    front: { image: mailu('nginx'), ports: [...frontMailListeners, ...frontHttp, ...internal], servicePorts: [...port25, ...frontHttp.filter((x) => x.port === 80), ...internal] },
-    admin: { image: mailu('admin'), ports: [p('http', 8080)] },
-    smtp: { image: mailu('postfix'), ports: [p('smtp', 25), p('submission', 10025)] },
-    imap: { image: mailu('dovecot'), ports: [p('imap', 143), p('pop3', 110), p('lmtp', 2525), p('sieve', 4190)] },
-    antispam: { image: mailu('rspamd'), ports: [p('milter', 11332), p('http', 11334)] },
-    antivirus: { image: 'docker.io/clamav/clamav-debian:1.4', ports: [p('clamd', 3310)] },
-    webmail: { image: mailu('webmail'), ports: [p('http', 80)] },
-    webdav: { image: mailu('radicale'), ports: [p('http', 5232)] },
-    fetchmail: { image: mailu('fetchmail'), ports: [], servicePorts: [] },
-    oletools: { image: mailu('oletools'), ports: [p('olefy', 11343)] },
-    tika: { image: 'docker.io/apache/tika:3.2.3.0-full', ports: [p('http', 9998)] },
-    redis: { image: config.redis.mode === 'bundled' ? config.redis.image : '', ports: [p('redis', 6379)] },
-    resolver: { image: mailu('unbound'), ports: [p('dns', 53, 'UDP'), p('dns-tcp', 53)] },
+  const table: Record<ComponentName, { ports: Port[]; servicePorts?: Port[] }> = {
+    front: { ports: [...frontMailListeners, ...frontHttp, ...internal], servicePorts: [...port25, ...frontHttp.filter((x) => x.port === 80), ...internal] },
+    admin: { ports: [p('http', 8080)] },
+    smtp: { ports: [p('smtp', 25), p('submission', 10025)] },
+    imap: { ports: [p('imap', 143), p('pop3', 110), p('lmtp', 2525), p('sieve', 4190)] },
+    antispam: { ports: [p('milter', 11332), p('http', 11334)] },
+    antivirus: { ports: [p('clamd', 3310)] },
+    webmail: { ports: [p('http', 80)] },
+    webdav: { ports: [p('http', 5232)] },
+    fetchmail: { ports: [], servicePorts: [] },
+    oletools: { ports: [p('olefy', 11343)] },
+    tika: { ports: [p('http', 9998)] },
+    redis: { ports: [p('redis', 6379)] },
+    resolver: { ports: [p('dns', 53, 'UDP'), p('dns-tcp', 53)] },
   };
 
   const out = new Map<ComponentName, ComponentModel>();
@@ -109,7 +162,7 @@ export function decideComponents(config: MailuConfig, exp: Exposure): Map<Compon
     out.set(name, {
       name,
       objectName,
-      image: t.image,
+      image: workloadImage(config, name),
       ports: t.ports,
       servicePorts,
       ...(servicePorts.length > 0 ? { address: serviceFqdn(config, objectName) } : {}),

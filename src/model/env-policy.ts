@@ -152,30 +152,58 @@ function isFalse(v: string): boolean {
   return ['false', 'no', '0', 'off'].includes(v.trim().toLowerCase());
 }
 
-/** One line per mailu.env entry that may not be written. */
-export function envPolicyIssues(env: Readonly<Record<string, string>>): ConfigIssue[] {
+/** Where a variable comes from: a value written in the config, or a key of a Secret or ConfigMap. */
+export type EnvInput = string | { from: 'secret' | 'configMap' };
+
+/** Where the variables go, which decides what they may be. */
+export interface EnvScope {
+  /** The field the issues name: mailu.env, workloads.admin.env, … */
+  path: string;
+  /** One pod's own environment (workloads.*.env): a secret may come from a Secret, proxy settings pass. */
+  perPod?: boolean;
+  /** An image that reads no Mailu settings: names Mailu does not know pass (the refusals still apply). */
+  anyName?: boolean;
+}
+
+/** Secrets a pod may take from a Secret (never from mailu.env, which is written to a ConfigMap). */
+const SECRET_FROM_SECRET = new Set(['RECAPTCHA_PRIVATE_KEY']);
+/** Process settings Mailu does not read but its HTTP clients honour, allowed per pod. */
+export const PROCESS_ENV = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'];
+
+/** One line per variable that may not be written (mailu.env by default). */
+export function envPolicyIssues(env: Readonly<Record<string, EnvInput>>, scope: EnvScope = { path: 'mailu.env' }): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   for (const [key, value] of Object.entries(env)) {
-    const message = refusal(key, value);
-    if (message) out.push({ path: `mailu.env.${key}`, message });
+    const message = refusal(key, value, scope);
+    if (message) out.push({ path: `${scope.path}.${key}`, message });
   }
   return out;
 }
 
-function refusal(key: string, value: string): string | undefined {
+function refusal(key: string, value: EnvInput, scope: EnvScope): string | undefined {
   // Mailu reads KEY_FILE instead of KEY when present: the same rules apply to both spellings.
   const base = key.endsWith('_FILE') ? key.slice(0, -5) : key;
   if (MANAGED_ENV[base]) return `is set by mailu-k8s; configure ${MANAGED_ENV[base]} instead`;
   if (base.endsWith('_ADDRESS')) return 'is set by mailu-k8s (service discovery: the Services it creates, or database/redis for external ones)';
+  const fromSecret = typeof value !== 'string' && value.from === 'secret';
+  if (scope.perPod && SECRET_FROM_SECRET.has(key)) return fromSecret ? undefined : 'is a secret: take it from a Secret ({secretKeyRef: {name, key}})';
   if (REFUSED_ENV[base]) return `is refused: ${REFUSED_ENV[base]}`;
   if (DERIVED.test(base)) return 'is derived by Mailu from PORTS, PROXY_PROTOCOL and TLS: configure exposure.ports / exposure.mode';
   const tunable = TUNABLE_ENV[key];
-  if (!tunable) {
-    const hint = closest(key, [...Object.keys(TUNABLE_ENV), ...Object.keys(MANAGED_ENV)]);
-    return `is not a Mailu 2024.06 setting mailu.env passes on${hint ? ` (did you mean "${hint}"?)` : ''}; the README lists the variables it accepts`;
+  // A checked setting read from a file (KEY_FILE) would bypass its check.
+  if (!tunable && base !== key && TUNABLE_ENV[base]?.check) return `reads ${base} from a file, which cannot be checked; set ${base} itself`;
+  if (!tunable) return unknownName(key, scope);
+  if (typeof value !== 'string') {
+    return tunable.check ? `comes from a ${value.from === 'secret' ? 'Secret' : 'ConfigMap'} here, so it cannot be checked (${tunable.what}); write the value itself` : undefined;
   }
   const problem = tunable.check?.(value);
   return problem ? `"${value}" ${problem}` : undefined;
+}
+
+function unknownName(key: string, scope: EnvScope): string | undefined {
+  if (scope.anyName || (scope.perPod && PROCESS_ENV.includes(key))) return undefined;
+  const hint = closest(key, [...Object.keys(TUNABLE_ENV), ...Object.keys(MANAGED_ENV)]);
+  return `is not a Mailu 2024.06 setting ${scope.path} passes on${hint ? ` (did you mean "${hint}"?)` : ''}; the README lists the variables it accepts`;
 }
 
 /** OUTBOUND_TLS_LEVEL, when set: mailu.tls.outbound, or encrypt for relay credentials. */

@@ -12,6 +12,7 @@ import { lifecycleChecks } from './lifecycle.js';
 import { knobChecks } from './knobs.js';
 import { MAIL_PORTS } from '../config/mail-ports.js';
 import { decideTrust, type Trust } from './trust.js';
+import { workloadChecks } from './workloads.js';
 
 export interface CheckResult {
   errors: ConfigIssue[];
@@ -43,6 +44,10 @@ export function checkConfig(config: MailuConfig): CheckResult {
 
   // -- mailu.env must not override decisions made from typed fields, nor switch off a protection
   errors.push(...envPolicyIssues(config.mailu.env));
+  // -- nor may workloads.* and services.* (env, labels, replicas, nodes: see workloads.ts)
+  const knobs = workloadChecks(config);
+  errors.push(...knobs.errors);
+  warnings.push(...knobs.warnings);
 
   // -- exposure
   const ports = x.ports;

@@ -2,7 +2,10 @@
 // to src/config/schema.ts shows up here without anyone listing it). Discriminated unions
 // contribute the keys of every branch; a record of objects contributes `<*>.<key>`; a record of
 // scalars (env, labels, annotations) is one key. Keys typed `never` are moved keys, refused with
-// a pointer to their new place, and are not listed.
+// a pointer to their new place, and are not listed. A Kubernetes API object passed through whole
+// (marked with KUBERNETES_API_META, e.g. affinity) is one key: Kubernetes' reference documents it.
+import { z } from 'zod';
+import { KUBERNETES_API_META } from '../../src/config/kube-shapes.js';
 import { configSchema } from '../../src/config/schema.js';
 
 type Def = { type: string; [k: string]: unknown };
@@ -33,6 +36,10 @@ function isObjectLike(s: unknown): boolean {
 }
 
 function walk(s: unknown, prefix: string, out: Set<string>): void {
+  if (z.globalRegistry.get(unwrap(s) as z.ZodType)?.[KUBERNETES_API_META]) {
+    out.add(prefix);
+    return;
+  }
   const d = defOf(unwrap(s));
   switch (d.type) {
     case 'never':

@@ -64,8 +64,8 @@ describe('DnsOperator chart construct', () => {
   const objs = synth(props());
   const byKind = (k: string) => objs.filter((o) => o.kind === k);
 
-  it('emits exactly its config, ServiceAccount, RBAC and Deployment, all schema-valid', () => {
-    assert.deepEqual(objs.map((o) => o.kind).sort(), ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Role', 'RoleBinding', 'ServiceAccount']);
+  it('emits exactly its config, ServiceAccount, RBAC, Deployment and (two replicas) its disruption budget, all schema-valid', () => {
+    assert.deepEqual(objs.map((o) => o.kind).sort(), ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'ServiceAccount']);
     assert.deepEqual(validateAll(objs), []);
     for (const o of objs) {
       if (o.kind.startsWith('Cluster')) assert.equal(o.metadata.namespace, undefined);

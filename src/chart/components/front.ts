@@ -9,7 +9,6 @@ export interface FrontProps extends ComponentProps {
   /** kubernetes.io/tls Secret with the certificate for mail and HTTPS; none → no TLS. */
   tlsSecretName?: string;
   kind: 'Deployment' | 'DaemonSet';
-  replicas: number;
   nodeSelector?: Record<string, string>;
   /** Ports bound on the node's address (hostPort exposure). */
   hostPorts: number[];

@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
 import type { ConfigMap } from 'kubernetes-types/core/v1.js';
-import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
-import { objectLabels, selectorLabels } from '../../model/labels.js';
+import { objectLabels } from '../../model/labels.js';
 import { emit, type Manifest } from '../api.js';
 import { MailuWorkload, readiness, shellProbe } from '../workload.js';
 import type { ComponentProps } from './base.js';
@@ -14,8 +13,6 @@ export interface ResolverProps extends ComponentProps {
   clusterDomain: string;
   /** Networks allowed to query (the pod CIDRs). */
   allow: string[];
-  /** Every Mailu pod's only nameserver: at least two, on different nodes where possible. */
-  replicas: number;
 }
 
 /**
@@ -97,22 +94,10 @@ export class Resolver extends Construct {
       ],
       livenessProbe: probe,
       readinessProbe: readiness(probe),
+      // Every Mailu pod's only nameserver: at least two replicas (the model's rule), so it rolls one
+      // new pod ready before an old one goes, is spread over nodes and has a disruption budget
+      // that lets a drain evict one at a time. DNS never stops for every Mailu pod at once.
       service: { clusterIP: props.clusterIp },
-      // Rolling (one new pod ready before an old one goes), spread over nodes, and a budget that
-      // lets a drain evict only one at a time: DNS never stops for every Mailu pod at once.
-      replicas: props.replicas,
-      spreadOverNodes: true,
-    });
-    emit<PodDisruptionBudget & Manifest>(this, {
-      apiVersion: 'policy/v1',
-      kind: 'PodDisruptionBudget',
-      metadata: { name: props.component.objectName, namespace: props.ctx.namespace, labels: objectLabels(props.ctx.instance, 'resolver') },
-      spec: {
-        maxUnavailable: 1,
-        selector: { matchLabels: selectorLabels(props.ctx.instance, 'resolver') },
-        // A pod that is not ready anyway may always be evicted: it must not block a node drain.
-        unhealthyPodEvictionPolicy: 'AlwaysAllow',
-      },
     });
   }
 }
