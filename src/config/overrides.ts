@@ -96,6 +96,9 @@ export function postconfLinesProblems(file: 'postfix.cf' | 'postfix.master', con
       const m = /^([A-Za-z0-9_]+)\s*=/.exec(line);
       if (!m) out.push(`${where}: not "name = value"`);
       else if (POSTFIX_MANAGED_PARAMETERS[m[1]!]) out.push(`${where}: ${m[1]} is set by mailu-k8s from ${POSTFIX_MANAGED_PARAMETERS[m[1]!]}`);
+    } else if (!/^[A-Za-z0-9_.:[\]-]+\/(inet|unix|unix-dgram|fifo|pass)\s*=/.test(line)) {
+      // postconf -Me takes "service/type = entry", e.g. "submission/inet = submission inet n - n - - smtpd".
+      out.push(`${where}: not "service/type = master.cf entry" (postconf -Me), e.g. "mysvc/unix = mysvc unix - n n - - pipe …"`);
     }
   });
   return out;

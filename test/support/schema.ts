@@ -60,6 +60,8 @@ const CRD_FILES = {
   cilium: 'cilium-egressgatewaypolicy-v2.yaml',
   velero: 'velero-schedules.yaml',
   cnpgScheduledBackup: 'cnpg-scheduledbackups.yaml',
+  serviceMonitor: 'prometheus-operator-servicemonitors.yaml',
+  podMonitor: 'prometheus-operator-podmonitors.yaml',
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -513,6 +515,8 @@ const CRD_KINDS: Record<string, { file: (opts: ValidateOptions) => string; extra
   'cilium.io/v2/CiliumEgressGatewayPolicy': { file: () => CRD_FILES.cilium },
   'velero.io/v1/Schedule': { file: () => CRD_FILES.velero, extra: veleroScheduleRules },
   'postgresql.cnpg.io/v1/ScheduledBackup': { file: () => CRD_FILES.cnpgScheduledBackup },
+  'monitoring.coreos.com/v1/ServiceMonitor': { file: () => CRD_FILES.serviceMonitor },
+  'monitoring.coreos.com/v1/PodMonitor': { file: () => CRD_FILES.podMonitor },
 };
 const TRAEFIK_EXTRA: Record<string, KindSpec['extra']> = { IngressRoute: traefikRouteRules, IngressRouteTCP: traefikRouteRules };
 
