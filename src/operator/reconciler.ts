@@ -206,11 +206,20 @@ export class Reconciler {
   private retryAfter(err: unknown, msg: string): void {
     const wait = retryAfterMs(err);
     const delay = retryDelay(this.backoff.next(), wait, this.d.timings.retryAfterMaxMs);
-    this.holdUntil = Math.max(this.holdUntil, this.clock.now() + delay);
+    this.holdUntil = this.clock.now() + delay;
     if (wait !== undefined) this.eventsHeldUntil = Math.max(this.eventsHeldUntil, this.clock.now() + delay);
     this.d.log.error({ err: describeError(err), retryInMs: delay }, msg);
     this.clock.clearTimeout(this.retryTimer);
-    this.retryTimer = this.clock.setTimeout(() => this.trigger('retry', { fresh: true }), delay, 'reconcile retry');
+    this.retryTimer = this.clock.setTimeout(
+      () => {
+        // The hold ends with this timer, not by the clock: a timer may fire a fraction of a
+        // millisecond before its due time by another clock, and a deferred retry would never run.
+        this.holdUntil = 0;
+        this.trigger('retry', { fresh: true });
+      },
+      delay,
+      'reconcile retry',
+    );
   }
 
   private observe(desired: DesiredState): void {

@@ -14,11 +14,11 @@ const IP = (n: number) => `203.0.113.${n}`;
 const ADDR = 'mailu-front-address';
 const SPF = 'mailu-spf';
 
-async function withCluster(fn: (c: Cluster, clock: ManualClock) => Promise<void>): Promise<void> {
+async function withCluster(fn: (c: Cluster, clock: ManualClock) => Promise<void>, clock = new ManualClock()): Promise<void> {
   const c = await new Cluster().start();
   try {
     c.addNodes(['n1', { externalIPs: [IP(1)] }], ['n2', { externalIPs: [IP(2)] }], ['n3', { externalIPs: [IP(3)] }]);
-    await fn(c, new ManualClock());
+    await fn(c, clock);
   } finally {
     await c.stop();
   }
@@ -209,4 +209,19 @@ describe('operator scenarios: leadership uncertain, API pushing back', () => {
       await waitFor('written', () => c.targets().join() === IP(3));
       assert.deepEqual(c.versions().map((v) => v.targets), [[IP(1)], [IP(3)]]);
     }));
+
+  it('a retry timer that fires a little early by the clock still runs the retry (the hold ends with it)', () =>
+    withCluster(async (c, clock) => {
+      c.api.create('pods', pod('front-a', { nodeName: 'n1' }));
+      const op = await leading(c, clock);
+      await waitFor('record', () => c.targets().join() === IP(1));
+      await c.settle(op);
+      let refusals = 1;
+      c.api.injectErrors({ rate: 1, statuses: [503], retryAfterSeconds: 0, match: (i) => i.method === 'PUT' && i.resource?.plural === 'dnsendpoints' && refusals-- > 0 });
+      moveFront(c, 'front-a', 'front-b', 'n2');
+      await waitFor('refused', () => c.api.statusCounts.get(503) === 1);
+      await c.settle(op);
+      clock.advanceTo(clock.timer('reconcile retry').due);
+      await waitFor('written by the retry', () => c.targets().join() === IP(2));
+    }, new ManualClock(Date.now(), 0.5)));
 });

@@ -17,7 +17,14 @@ export class ManualClock implements Clock {
   private seq = 0;
   private readonly timers = new Set<Entry>();
 
-  constructor(start = Date.now()) {
+  /**
+   * `earlyByMs` makes timers fall due that much before their delay, as real timers can when read
+   * against another clock (libuv's loop time against performance.now()).
+   */
+  constructor(
+    start = Date.now(),
+    private readonly earlyByMs = 0,
+  ) {
     this.t = start;
   }
 
@@ -26,7 +33,7 @@ export class ManualClock implements Clock {
   }
 
   setTimeout(fn: () => void, ms: number, what: string): ClockTimer {
-    const e: Entry = { what, due: this.t + Math.max(0, ms), fn, seq: this.seq++ };
+    const e: Entry = { what, due: this.t + Math.max(0, ms - this.earlyByMs), fn, seq: this.seq++ };
     this.timers.add(e);
     return e;
   }
