@@ -10,6 +10,7 @@ import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import { configJsonSchema } from '../../src/cli/schema.js';
 import type { MailuConfigInput } from '../../src/config/schema.js';
+import { imageReference, parseImage } from '../../src/model/components.js';
 import { TUNABLE_ENV } from '../../src/model/env-policy.js';
 import { parseConfigYaml } from '../../src/validation/index.js';
 import { assertValid, BASE, cfg, render, type Rendered } from '../support/chart-helpers.js';
@@ -318,5 +319,25 @@ describe('README "Production checklist" example', () => {
     assert.equal(r.container('antivirus').image, 'registry.example.com/dockerhub/clamav/clamav-debian:1.4');
     assert.equal(r.service(`${r.instance}-front-public`).metadata?.annotations?.['service.beta.kubernetes.io/aws-load-balancer-type'], 'nlb');
     await assertValid(t, r.objects);
+  });
+});
+
+describe('image references', () => {
+  it('split as workloads.<name>.image addresses them, and put back together unchanged', () => {
+    const cases: [string, ReturnType<typeof parseImage>][] = [
+      ['docker.io/clamav/clamav-debian:1.4', { registry: 'docker.io', repository: 'clamav/clamav-debian', tag: '1.4' }],
+      ['redis:7', { repository: 'redis', tag: '7' }],
+      ['library/redis', { repository: 'library/redis' }],
+      ['localhost:5000/mail/admin:2024.06.57', { registry: 'localhost:5000', repository: 'mail/admin', tag: '2024.06.57' }],
+      [`ghcr.io/mailu-k8s/operator@${DIGEST}`, { registry: 'ghcr.io', repository: 'mailu-k8s/operator', digest: DIGEST }],
+    ];
+    for (const [ref, parts] of cases) {
+      assert.deepEqual(parseImage(ref), parts, ref);
+      assert.equal(imageReference(parseImage(ref)), ref);
+    }
+  });
+
+  it('a digest replaces the tag: the runtime pulls by content', () => {
+    assert.equal(imageReference({ registry: 'ghcr.io/mailu', repository: 'admin', tag: '2024.06.57', digest: DIGEST }), `ghcr.io/mailu/admin@${DIGEST}`);
   });
 });
