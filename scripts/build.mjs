@@ -6,7 +6,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
-import { zodLite } from './zod-lite.mjs';
+import { lazyModules } from './lazy-modules.mjs';
+import { ZOD_BUNDLE, zodLite } from './zod-lite.mjs';
 
 rmSync('lib', { recursive: true, force: true });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
@@ -37,10 +38,12 @@ await build({
 });
 const cjs = 'lib/bundle/cli.cjs';
 // Its config schema is built with zod-lite (scripts/zod-lite.mjs): zod itself loads only when a
-// config needs it (an error to report, or something the fast path leaves to zod).
-await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: cjs, format: 'cjs', external: [...networkClients, ...lazyFromNodeModules, ...optionalNative], plugins: [zodLite],
+// config needs it (an error to report, or something the fast path leaves to zod); cdk8s's modules
+// and commander's child_process load as they are used (scripts/lazy-modules.mjs).
+await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: cjs, format: 'cjs', external: [...networkClients, ...lazyFromNodeModules, ...optionalNative], plugins: [zodLite, lazyModules],
   // fast-schema.ts reads import.meta only where `require` is missing, which it never is here.
   logOverride: { 'empty-import-meta': 'silent' } });
+await build({ ...common, stdin: { contents: "export * from 'zod';", resolveDir: '.' }, outfile: `lib/bundle/${ZOD_BUNDLE}`, format: 'cjs' });
 writeCodeCache();
 
 /**

@@ -45,19 +45,22 @@ function isEmptyCollection(v: unknown): string | undefined {
   return undefined;
 }
 
-function emit(v: unknown, indent: string, out: string[]): void {
+/**
+ * Writes `v` (a collection) as lines into `out`, each indented by `indent`; the first line starts
+ * with `first` instead when given (a sequence item's "- "), so nested items need no copying.
+ */
+function emit(v: unknown, indent: string, out: string[], first?: string): void {
+  let prefix = first ?? indent;
   if (Array.isArray(v)) {
     for (const item of v) {
       const simple = isEmptyCollection(item) ?? scalar(item);
       if (simple !== undefined) {
-        out.push(`${indent}- ${typeof item === 'string' ? (block(item, `${indent}  `) ?? simple) : simple}`);
-        continue;
+        out.push(`${prefix}- ${typeof item === 'string' ? (block(item, `${indent}  `) ?? simple) : simple}`);
+      } else {
+        // Nested collection: its first line shares the "- " line.
+        emit(item, `${indent}  `, out, `${prefix}- `);
       }
-      // Nested collection: its first line shares the "- " line.
-      const inner: string[] = [];
-      emit(item, `${indent}  `, inner);
-      inner[0] = `${indent}- ${inner[0]!.slice(indent.length + 2)}`;
-      out.push(...inner);
+      prefix = indent;
     }
     return;
   }
@@ -66,12 +69,13 @@ function emit(v: unknown, indent: string, out: string[]): void {
     const simple = isEmptyCollection(val) ?? scalar(val);
     if (simple !== undefined) {
       const text = typeof val === 'string' ? (block(val, `${indent}  `) ?? simple) : simple;
-      out.push(`${indent}${key(k)}: ${text}`);
+      out.push(`${prefix}${key(k)}: ${text}`);
     } else {
-      out.push(`${indent}${key(k)}:`);
+      out.push(`${prefix}${key(k)}:`);
       // Sequences under a mapping key are indented like the key's children (a common style).
       emit(val, `${indent}  `, out);
     }
+    prefix = indent;
   }
 }
 
