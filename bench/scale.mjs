@@ -4,10 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 
-const TUNABLES = [
-  'SITENAME', 'WEBSITE', 'LOGO_BACKGROUND', 'WELCOME_SUBJECT', 'WELCOME_BODY', 'DEFAULT_QUOTA',
-  'DEFAULT_SPAM_THRESHOLD', 'WILDCARD_SENDERS', 'SESSION_TIMEOUT', 'PERMANENT_SESSION_LIFETIME',
-];
+/** The mailu.env tunables without a value check (from the env policy's source: no build needed). */
+function tunables() {
+  const source = readFileSync(new URL('../src/model/env-policy.ts', import.meta.url), 'utf8');
+  const names = [...source.matchAll(/^  ([A-Z][A-Z0-9_]*): \{ what: '[^']*' \},$/gm)].map((m) => m[1]);
+  return names.length > 0 ? names : ['SITENAME'];
+}
 
 const cidr = (i) => `10.${100 + Math.floor(i / 256)}.${i % 256}.0/24`;
 
@@ -22,7 +24,8 @@ export function scaledConfig(factor) {
   c.mailu.rateLimits.exemption = n(4).map((i) => cidr(i + 10_000));
   c.mailu.rateLimits.messageExemption = n(4).map((i) => `sender${i}@example.com`);
   c.egress.nodeSelector = Object.fromEntries([...Object.entries(c.egress.nodeSelector), ...n(2).map((i) => [`example.com/label-${i}`, 'yes'])]);
-  for (const [i, name] of TUNABLES.entries()) c.mailu.env[name] = name === 'WILDCARD_SENDERS' ? n(4).map((j) => `u${j}@example.com`).join(',') : `${1000 + i}`;
-  c.mailu.env.WELCOME_BODY = `Welcome. ${'Read the guide at https://example.com/guide. '.repeat(factor)}`;
-  return stringify(c);
+  c.mailu.env ??= {};
+  for (const name of tunables().slice(0, 2 * factor)) c.mailu.env[name] = `value ${'x'.repeat(factor)}`;
+  c.mailu.env.WILDCARD_SENDERS = n(4).map((j) => `u${j}@example.com`).join(',');
+  return stringify(c, { lineWidth: 0 });
 }

@@ -77,7 +77,10 @@ function warm(file) {
   const script = runFast({});
   process.once('exit', (code) => {
     rmSync(scratch, { recursive: true, force: true });
-    if (code === 0) writeAtomically(file, script.createCachedData());
+    if (code !== 0) return;
+    writeAtomically(file, script.createCachedData());
+    // For scripts/build.mjs: what the shipped cache fits (chooseCache compares).
+    if (process.env.MAILU_K8S_WARM_META) writeAtomically(`${file}.json`, JSON.stringify({ node: process.version, arch: process.arch, flags: flagsKey() }));
   });
 }
 
@@ -86,26 +89,31 @@ function chooseCache() {
   if (process.env.MAILU_K8S_CODE_CACHE === 'off') return {};
   const meta = readJson(`${cjs}.cache.json`); // written by scripts/build.mjs with the shipped cache
   if (!meta) return {};
-  const userFile = userCacheFile(meta.id);
-  const user = userFile && readOptional(userFile);
-  if (user) return { data: user, userFile };
-  const shipped = meta.node === process.version && meta.arch === process.arch ? readOptional(`${cjs}.cache`) : undefined;
-  return { data: shipped, userFile };
+  const flags = flagsKey();
+  const userFile = userCacheFile(meta.id, flags);
+  if (userFile && existsSync(userFile)) return { data: readOptional(userFile), userFile };
+  // The shipped cache only where V8 can accept it: another Node or other flags would reject it.
+  const fits = meta.node === process.version && meta.arch === process.arch && meta.flags === flags;
+  return { data: fits ? readOptional(`${cjs}.cache`) : undefined, userFile };
 }
 
-/** <cache dir>/<bundle id>-<node>-<arch>-<hash of the V8 flags in effect>.cache */
-function userCacheFile(bundleId) {
+/** What V8's check of a cache depends on and we can see: our flags, node's own and NODE_OPTIONS. */
+function flagsKey() {
+  return JSON.stringify([V8_FLAGS, process.execArgv, process.env.NODE_OPTIONS ?? '']);
+}
+
+/** <cache dir>/<bundle id>-<node>-<arch>-<hash of the flags>.cache */
+function userCacheFile(bundleId, flags) {
   const dir = cacheDir();
-  if (!dir) return undefined;
-  const flags = JSON.stringify([V8_FLAGS, process.execArgv, process.env.NODE_OPTIONS ?? '']);
-  return join(dir, `${bundleId}-${process.version}-${process.arch}-${fnv1a(flags)}.cache`);
+  return dir && join(dir, `${bundleId}-${process.version}-${process.arch}-${fnv1a(flags)}.cache`);
 }
 
 /** $MAILU_K8S_CACHE_DIR, else mailu-k8s under $XDG_CACHE_HOME or ~/.cache: per user, never shared. */
 function cacheDir() {
   if (process.env.MAILU_K8S_CACHE_DIR) return process.env.MAILU_K8S_CACHE_DIR;
+  if (process.env.XDG_CACHE_HOME) return join(process.env.XDG_CACHE_HOME, 'mailu-k8s');
   try {
-    return join(process.env.XDG_CACHE_HOME || join(require('node:os').homedir(), '.cache'), 'mailu-k8s');
+    return join(process.env.HOME || require('node:os').homedir(), '.cache', 'mailu-k8s');
   } catch {
     return undefined; // no home directory: no user cache
   }

@@ -53,7 +53,7 @@ writeCodeCache();
  */
 function writeCodeCache() {
   const id = createHash('sha256').update(readFileSync(cjs)).digest('hex').slice(0, 16);
-  const env = { ...process.env, MAILU_K8S_WARM_CACHE: `${cjs}.cache` };
+  const env = { ...process.env, MAILU_K8S_WARM_CACHE: `${cjs}.cache`, MAILU_K8S_WARM_META: '1' };
   delete env.NODE_OPTIONS;
   const warm = (extra = {}) => spawnSync(process.execPath, ['bin/mailu-k8s.js'], { env: { ...env, ...extra }, encoding: 'utf8' });
   let run = warm();
@@ -63,5 +63,7 @@ function writeCodeCache() {
   }
   // The cache run is also the first run of the fast bundle: a bundle that cannot synth fails here.
   if (run.status !== 0 || !existsSync(`${cjs}.cache`)) throw new Error(`the CLI bundle does not run: ${run.stderr}`);
-  writeFileSync(`${cjs}.cache.json`, `${JSON.stringify({ id, node: process.version, arch: process.arch })}\n`);
+  // The cache run wrote what the cache fits (Node, arch, flags); the bundle's id joins it.
+  const fits = JSON.parse(readFileSync(`${cjs}.cache.json`, 'utf8'));
+  writeFileSync(`${cjs}.cache.json`, `${JSON.stringify({ id, ...fits })}\n`);
 }

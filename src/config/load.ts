@@ -199,7 +199,7 @@ function schemaAt(path: readonly PropertyKey[], raw: unknown): At | undefined {
 }
 
 /** Does the field at `path` take text (a string, or a union with a string option)? */
-function wantsText(path: readonly PropertyKey[], raw: unknown): boolean {
+export function wantsText(path: readonly PropertyKey[], raw: unknown): boolean {
   const at = schemaAt(path, raw);
   if (!at) return false;
   const d = defOf(at.s);

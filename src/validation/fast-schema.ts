@@ -15,6 +15,7 @@
 // would not give the same value.
 
 import { createRequire } from 'node:module';
+import { difference } from './difference.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -316,24 +317,6 @@ export const z: Any = new Proxy(known, {
     };
   },
 });
-
-// --------------------------------------------------------------- comparing (compare mode)
-
-/** Where two parsed values differ (keys and their order included), or undefined. */
-function difference(a: unknown, b: unknown, at: string): string | undefined {
-  if (Object.is(a, b)) return undefined;
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object' || Array.isArray(a) !== Array.isArray(b)) {
-    return `${at || 'value'}: ${String(a)} vs ${String(b)}`;
-  }
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.join('\0') !== kb.join('\0')) return `${at || 'value'}: keys ${ka.join(',')} vs ${kb.join(',')}`;
-  for (const k of ka) {
-    const d = difference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${at}.${k}`);
-    if (d) return d;
-  }
-  return undefined;
-}
 
 // --------------------------------------------------------------- the interpreter
 
