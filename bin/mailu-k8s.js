@@ -14,7 +14,7 @@
 // never a failure.
 //
 // The operator and the doctor need ESM-only network clients and load the ESM bundle.
-const { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
+const { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 
 const bundleDir = join(__dirname, '..', 'lib', 'bundle');
@@ -36,14 +36,13 @@ if (warmTarget) {
 
 function runFast(cache) {
   require('node:v8').setFlagsFromString(V8_FLAGS);
+  // Started before this run's own work: the heap is still small (a cheap fork) and the other
+  // process makes the cache on another core while this one runs.
+  if (cache.userFile && !cache.data) rebuildInBackground(cache.userFile);
   const source = `(function (exports, require, module, __filename, __dirname) {${readSource(cjs)}\n})`;
   const vm = require('node:vm');
   const script = new vm.Script(source, { filename: cjs, ...(cache.data ? { cachedData: cache.data } : {}) });
-  if (cache.userFile && (!cache.data || script.cachedDataRejected)) {
-    process.once('exit', (code) => {
-      if (code === 0) rebuildInBackground(cache.userFile);
-    });
-  }
+  if (cache.userFile && cache.data && script.cachedDataRejected) rebuildInBackground(cache.userFile);
   const module = { exports: {} };
   script.runInThisContext()(module.exports, require('node:module').createRequire(cjs), module, cjs, bundleDir);
   return script;
@@ -51,15 +50,30 @@ function runFast(cache) {
 
 /**
  * A cache for this Node and these flags is made by a detached process of its own (same Node, same
- * flags), so the run that found none pays only for starting it, not for making it.
+ * flags), so the run that found none pays only for starting it, not for making it. A lock file
+ * keeps concurrent runs from starting one each; one left by a process that died expires.
  */
 function rebuildInBackground(file) {
+  const lock = `${file}.lock`;
   try {
     mkdirSync(dirname(file), { recursive: true });
-    const env = { ...process.env, MAILU_K8S_WARM_CACHE: file };
+    if (!takeLock(lock)) return;
+    const env = { ...process.env, MAILU_K8S_WARM_CACHE: file, MAILU_K8S_WARM_LOCK: lock };
     require('node:child_process').spawn(process.execPath, [...process.execArgv, __filename], { detached: true, stdio: 'ignore', env }).unref();
   } catch {
     // No cache directory or no process: later runs compile as this one did.
+  }
+}
+
+function takeLock(lock) {
+  try {
+    closeSync(openSync(lock, 'wx'));
+    return true;
+  } catch {
+    if (Date.now() - statSync(lock).mtimeMs < 120_000) return false;
+    rmSync(lock, { force: true });
+    closeSync(openSync(lock, 'wx'));
+    return true;
   }
 }
 
@@ -77,10 +91,12 @@ function warm(file) {
   const script = runFast({});
   process.once('exit', (code) => {
     rmSync(scratch, { recursive: true, force: true });
-    if (code !== 0) return;
-    writeAtomically(file, script.createCachedData());
-    // For scripts/build.mjs: what the shipped cache fits (chooseCache compares).
-    if (process.env.MAILU_K8S_WARM_META) writeAtomically(`${file}.json`, JSON.stringify({ node: process.version, arch: process.arch, flags: flagsKey() }));
+    if (code === 0) {
+      writeAtomically(file, script.createCachedData());
+      // For scripts/build.mjs: what the shipped cache fits (chooseCache compares).
+      if (process.env.MAILU_K8S_WARM_META) writeAtomically(`${file}.json`, JSON.stringify({ node: process.version, arch: process.arch, flags: flagsKey() }));
+    }
+    if (process.env.MAILU_K8S_WARM_LOCK) rmSync(process.env.MAILU_K8S_WARM_LOCK, { force: true });
   });
 }
 
