@@ -97,7 +97,7 @@ console.log(`mailu-k8s synth (median of ${RUNS} interleaved cold runs, node ${pr
 console.log(`${'node -e 0 (floor)'.padEnd(62)} ${f(floor)}`);
 rows.forEach((r, i) => console.log(`${r.name.padEnd(62)} ${f(ms[i])}`));
 console.log(`${'no code cache at all'.padEnd(62)} ${f(median(none))}`);
-console.log(`${'first run under new NODE_OPTIONS (writes its code cache)'.padEnd(62)} ${f(median(fresh))}`);
+console.log(`${'first run under new NODE_OPTIONS (starts making its code cache)'.padEnd(62)} ${f(median(fresh))}`);
 console.log(`peak RSS: ${rss.toFixed(1)} MiB (full.yaml), ${rss100.toFixed(1)} MiB (100x)`);
 const plain = ms[0];
 const worstFlagged = Math.max(...ms.slice(1, 1 + FLAGGED.length));
