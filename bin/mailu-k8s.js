@@ -24,6 +24,10 @@ const FAST = new Set(['synth', 'validate', 'schema', 'dns']);
 // background jobs at exit cost more than they saved (npm run bench). Part of V8's flags, so every
 // cache is made and used with it set.
 const V8_FLAGS = '--no-opt';
+// Heap sizes (NODE_OPTIONS=--max-old-space-size=4096 is common) are read once, when the heap is
+// set up. Set back to their defaults afterwards, the heap stays as configured, and V8's flag check
+// of a code cache no longer sees them: the shipped cache fits, with no cache to make.
+const HEAP_SIZE_FLAG = /^--(max[-_]old[-_]space[-_]size|(max|min)[-_]semi[-_]space[-_]size|initial[-_]old[-_]space[-_]size|(max|initial)[-_]heap[-_]size)(=|$)/;
 
 const warmTarget = process.env.MAILU_K8S_WARM_CACHE;
 if (warmTarget) {
@@ -35,7 +39,8 @@ if (warmTarget) {
 }
 
 function runFast(cache) {
-  require('node:v8').setFlagsFromString(V8_FLAGS);
+  const heapSizes = userFlags().filter((f) => HEAP_SIZE_FLAG.test(f)).map((f) => `${f.split('=')[0]}=0`);
+  require('node:v8').setFlagsFromString([V8_FLAGS, ...heapSizes].join(' '));
   // Started before this run's own work: the heap is still small (a cheap fork) and the other
   // process makes the cache on another core while this one runs.
   if (cache.userFile && !cache.data) rebuildInBackground(cache.userFile);
@@ -93,8 +98,8 @@ function warm(file) {
     rmSync(scratch, { recursive: true, force: true });
     if (code === 0) {
       writeAtomically(file, script.createCachedData());
-      // For scripts/build.mjs: what the shipped cache fits (chooseCache compares).
-      if (process.env.MAILU_K8S_WARM_META) writeAtomically(`${file}.json`, JSON.stringify({ node: process.version, arch: process.arch, flags: flagsKey() }));
+      // For scripts/build.mjs: the Node the shipped cache fits (chooseCache compares).
+      if (process.env.MAILU_K8S_WARM_META) writeAtomically(`${file}.json`, JSON.stringify({ node: process.version, arch: process.arch }));
     }
     if (process.env.MAILU_K8S_WARM_LOCK) rmSync(process.env.MAILU_K8S_WARM_LOCK, { force: true });
   });
@@ -108,14 +113,20 @@ function chooseCache() {
   const flags = flagsKey();
   const userFile = userCacheFile(meta.id, flags);
   if (userFile && existsSync(userFile)) return { data: readOptional(userFile), userFile };
-  // The shipped cache only where V8 can accept it: another Node or other flags would reject it.
-  const fits = meta.node === process.version && meta.arch === process.arch && meta.flags === flags;
+  // The shipped cache where V8 may accept it: with other flags it still does when they are Node's
+  // own (--enable-source-maps), and V8 says so; another Node or architecture always differs.
+  const fits = meta.node === process.version && meta.arch === process.arch;
   return { data: fits ? readOptional(`${cjs}.cache`) : undefined, userFile };
 }
 
-/** What V8's check of a cache depends on and we can see: our flags, node's own and NODE_OPTIONS. */
+/** The flags this process runs with: node's command line and NODE_OPTIONS. */
+function userFlags() {
+  return [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean)];
+}
+
+/** What V8's check of a cache depends on and we can see: our flags and the user's (heap sizes aside). */
 function flagsKey() {
-  return JSON.stringify([V8_FLAGS, process.execArgv, process.env.NODE_OPTIONS ?? '']);
+  return JSON.stringify([V8_FLAGS, userFlags().filter((f) => !HEAP_SIZE_FLAG.test(f))]);
 }
 
 /** <cache dir>/<bundle id>-<node>-<arch>-<hash of the flags>.cache */

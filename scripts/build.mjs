@@ -63,7 +63,7 @@ function writeCodeCache() {
   }
   // The cache run is also the first run of the fast bundle: a bundle that cannot synth fails here.
   if (run.status !== 0 || !existsSync(`${cjs}.cache`)) throw new Error(`the CLI bundle does not run: ${run.stderr}`);
-  // The cache run wrote what the cache fits (Node, arch, flags); the bundle's id joins it.
+  // The cache run wrote the Node and architecture the cache fits; the bundle's id joins them.
   const fits = JSON.parse(readFileSync(`${cjs}.cache.json`, 'utf8'));
   writeFileSync(`${cjs}.cache.json`, `${JSON.stringify({ id, ...fits })}\n`);
 }

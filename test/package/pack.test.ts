@@ -1,8 +1,8 @@
 // The package as users get it: `npm pack`, then the tarball installed into an empty directory
 // without dev dependencies. There the commands run through npx, a TypeScript consumer compiles
-// against the published types and uses the library, and the code cache behaves: under other V8
-// flags the first run leaves a cache for them in the user's cache directory, and the output is
-// the same. The tarball holds what runs and nothing else: no tests, no sources, no secrets.
+// against the published types and uses the library, and the code cache behaves: heap sizes in
+// NODE_OPTIONS keep the shipped cache, another V8 flag gets a cache of its own in the user's cache
+// directory, and the output is the same. The tarball holds what runs and nothing else: no tests, no sources, no secrets.
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -125,10 +125,22 @@ describe('installed from the tarball, without dev dependencies', () => {
     assert.match(refused.stderr, /^error: cluster\.podCidr: .*10\.42\.0\.0\/16/m);
   });
 
-  it('under other V8 flags: same output, a cache for those flags appears in the cache directory, and a broken one is replaced', async (t) => {
+  it('with heap sizes in NODE_OPTIONS: same output, and the shipped cache serves (no cache to make)', (t) => {
+    if (!needsInstall(t)) return;
+    const cacheDir = join(scratch, 'heap-cache');
+    const plain = npx(['synth', '--out', 'plain']);
+    const heap = npx(['synth', '--out', 'heap'], { ...process.env, NODE_OPTIONS: '--max-old-space-size=4096 --max-semi-space-size=32', MAILU_K8S_CACHE_DIR: cacheDir });
+    assert.equal(heap.status, 0, heap.stderr);
+    assert.equal(heap.stderr.replace('to heap/', 'to plain/'), plain.stderr);
+    assert.equal(readFileSync(join(consumer, 'heap', 'mailu.k8s.yaml'), 'utf8'), readFileSync(join(consumer, 'plain', 'mailu.k8s.yaml'), 'utf8'));
+    // A cache maker would have taken its lock before the run ended.
+    assert.ok(!existsSync(cacheDir) || readdirSync(cacheDir).length === 0, 'no cache made for heap sizes');
+  });
+
+  it('under another V8 flag: same output, a cache for it appears in the cache directory, and a broken one is replaced', async (t) => {
     if (!needsInstall(t)) return;
     const cacheDir = join(scratch, 'user-cache');
-    const env = { ...process.env, NODE_OPTIONS: '--max-old-space-size=4096', MAILU_K8S_CACHE_DIR: cacheDir };
+    const env = { ...process.env, NODE_OPTIONS: '--stack-trace-limit=50', MAILU_K8S_CACHE_DIR: cacheDir };
     const plain = npx(['synth', '--out', 'plain']);
     const flagged = npx(['synth', '--out', 'flagged'], env);
     assert.equal(flagged.status, 0, flagged.stderr);
