@@ -5,13 +5,13 @@
 // up its ESM loader, a few milliseconds before any of our code runs.
 //
 // The generator commands run from one CommonJS bundle (lib/bundle/cli.cjs) through V8's code
-// cache, so a run skips parsing and compiling ~1 MB of JavaScript. V8 accepts a cache only from the
-// same V8 version and the same V8 flags (NODE_OPTIONS=--max-old-space-size=4096 is enough to
-// differ). The cache shipped in the package was made by plain `node` of the version that built it;
-// for any other Node or flags, the first run compiles as usual and starts a background process
-// that leaves a cache for that version and those flags in the user's cache directory, which later
-// runs use. A cache that cannot be read or written is skipped silently: it only ever costs speed,
-// never a failure.
+// cache, so a run skips parsing and compiling most of its JavaScript. V8 accepts a cache only from
+// the same V8 version and the same V8 flags. The cache shipped in the package was made by plain
+// `node` of the version that built it; heap sizes in NODE_OPTIONS are neutralised below so it
+// still fits them. For another Node or another V8 flag, the first run compiles as usual and starts
+// a background process that leaves a cache for that version and those flags in the user's cache
+// directory, which later runs use. A cache that cannot be read or written is skipped silently:
+// it only ever costs speed, never a failure.
 //
 // The operator and the doctor need ESM-only network clients and load the ESM bundle.
 const { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
