@@ -359,22 +359,6 @@ function optionality(n: Node): Opt {
   }
 }
 
-/** Why the fast path left a config to zod (tests): the path of the value it gave up on, and how. */
-export function whyNotFast(schema: unknown, input: unknown): string | undefined {
-  failurePath = [];
-  try {
-    const r = run(schema as Node, input, new Set());
-    return failed(r) ? `${failurePath.reverse().join('.') || '(top)'}: ${r === INVALID ? 'invalid' : 'not mirrored'}` : undefined;
-  } finally {
-    failurePath = undefined;
-  }
-}
-let failurePath: string[] | undefined;
-const at = (key: string | number, r: unknown) => {
-  if (failurePath && failed(r)) failurePath.push(String(key));
-  return r;
-};
-
 /** `input` parsed by `n` the way zod would, or INVALID / UNSURE. `active`: objects being parsed (cycles). */
 function run(n: Node, input: unknown, active: Set<object>): unknown {
   if (n instanceof OpaqueNode) return UNSURE;
@@ -525,7 +509,7 @@ function parseArray(def: Any, input: unknown, active: Set<object>): unknown {
   const out = new Array<unknown>(input.length);
   for (let i = 0; i < input.length; i++) {
     const r = run(def.element, input[i], active);
-    if (failed(r)) return at(i, r);
+    if (failed(r)) return r;
     out[i] = r;
   }
   return out;
@@ -543,7 +527,7 @@ function parseObject(def: Any, input: unknown, active: Set<object>): unknown {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(shape)) {
     const r = parseProperty(shape[key]!, key, input as Record<string, unknown>, out, active);
-    if (failed(r)) return at(key, r);
+    if (failed(r)) return r;
   }
   return out;
 }
@@ -574,7 +558,7 @@ function parseRecord(def: Any, input: unknown, active: Set<object>): unknown {
     if (failed(k)) return k === INVALID && /^-?\d/.test(key) ? UNSURE : k; // zod retries numeric keys as numbers
     if (k === '__proto__' || typeof k !== 'string') return UNSURE;
     const v = run(def.valueType, input[key], active);
-    if (failed(v)) return at(key, v);
+    if (failed(v)) return v;
     out[k] = v;
   }
   return out;
