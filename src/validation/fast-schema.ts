@@ -328,8 +328,16 @@ function isPlain(v: unknown): v is Record<string, unknown> {
 
 type Opt = { optin?: 'optional' | 'defaulted'; optout?: 'optional'; opaque?: true };
 
+const optionalities = new WeakMap<Node, Opt>();
+
 /** zod's optin/optout: whether a key may be absent on input, and may be absent on output. */
 function optionality(n: Node): Opt {
+  let opt = optionalities.get(n);
+  if (!opt) optionalities.set(n, (opt = computeOptionality(n)));
+  return opt;
+}
+
+function computeOptionality(n: Node): Opt {
   if (n instanceof OpaqueNode) return { opaque: true };
   const def = n._zod.def;
   switch (def.type) {
@@ -386,7 +394,7 @@ function parse(def: Any, input: unknown, active: Set<object>): unknown {
     case 'literal':
       return (def.values as unknown[]).includes(input) ? input : INVALID;
     case 'enum':
-      return Object.values(def.entries as object).includes(input) ? input : INVALID;
+      return enumValues(def).has(input) ? input : INVALID;
     case 'nullable':
       return input === null ? null : run(def.innerType, input, active);
     case 'optional':
@@ -404,6 +412,14 @@ function parse(def: Any, input: unknown, active: Set<object>): unknown {
     default:
       return parseCollection(def, input, active);
   }
+}
+
+const enumSets = new WeakMap<object, Set<unknown>>();
+
+function enumValues(def: Any): Set<unknown> {
+  let values = enumSets.get(def);
+  if (!values) enumSets.set(def, (values = new Set(Object.values(def.entries as object))));
+  return values;
 }
 
 function parseCollection(def: Any, input: unknown, active: Set<object>): unknown {
