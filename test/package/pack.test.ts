@@ -51,7 +51,7 @@ const npx = (args: string[], env: NodeJS.ProcessEnv = process.env) => run('npx',
 describe('the packed tarball', () => {
   it('holds the launcher, both bundles with the code cache, the library with its types and the examples', () => {
     for (const f of ['package.json', 'README.md', 'bin/mailu-k8s.js', 'bin/package.json', 'lib/index.js', 'lib/index.d.ts', 'lib/bundle/cli.js',
-      'lib/bundle/cli.cjs', 'lib/bundle/cli.cjs.cache', 'lib/bundle/cli.cjs.cache.json', 'examples/full.yaml']) {
+      'lib/bundle/cli.cjs', 'lib/bundle/cli.cjs.cache', 'lib/bundle/cli.cjs.cache.json', 'lib/bundle/zod.cjs', 'examples/full.yaml']) {
       assert.ok(files.includes(f), `${f} is in the tarball`);
     }
   });
