@@ -41,13 +41,13 @@ if (warmTarget) {
 function runFast(cache) {
   const heapSizes = userFlags().filter((f) => HEAP_SIZE_FLAG.test(f)).map((f) => `${f.split('=')[0]}=0`);
   require('node:v8').setFlagsFromString([V8_FLAGS, ...heapSizes].join(' '));
-  // Started before this run's own work: the heap is still small (a cheap fork) and the other
-  // process makes the cache on another core while this one runs.
-  if (cache.userFile && !cache.data) rebuildInBackground(cache.userFile);
+  // The maker starts once this run is done (its output written), so this run's own time holds only
+  // the fork, never the competition for a core.
+  if (cache.userFile && !cache.data) process.once('exit', () => rebuildInBackground(cache.userFile));
   const source = `(function (exports, require, module, __filename, __dirname) {${readSource(cjs)}\n})`;
   const vm = require('node:vm');
   const script = new vm.Script(source, { filename: cjs, ...(cache.data ? { cachedData: cache.data } : {}) });
-  if (cache.userFile && cache.data && script.cachedDataRejected) rebuildInBackground(cache.userFile);
+  if (cache.userFile && cache.data && script.cachedDataRejected) process.once('exit', () => rebuildInBackground(cache.userFile));
   const module = { exports: {} };
   script.runInThisContext()(module.exports, require('node:module').createRequire(cjs), module, cjs, bundleDir);
   return script;
