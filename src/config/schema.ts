@@ -26,6 +26,7 @@ import {
   traefikVersion,
   withReportSizeLimits,
   withTraefikVersion,
+  portNumber,
 } from './spellings.js';
 
 // ---------------------------------------------------------------- primitives
@@ -64,7 +65,7 @@ export const ipAddress = z.string().refine((s) => ipaddr.isValid(s) && !s.includ
   message: 'not an IP address',
 });
 
-const port = z.number().int().min(1).max(65535);
+const port = portNumber;
 const rate = z.string().regex(RATE_RE, { message: 'not a rate like "5/hour" or "200/day"' });
 const secretRef = (defaultKey: string) =>
   z.strictObject({

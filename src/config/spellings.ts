@@ -33,6 +33,15 @@ export const traefikMinorVersion = z
     return refuse(ctx, v, `${JSON.stringify(v)} is not "minor" or "minor.patch", e.g. "5.2" for Traefik 3.5.2 (the major goes in exposure.traefik.version)`);
   });
 
+/** A TCP port, also when YAML quoting made it text ("587"). */
+export const portNumber = z
+  .union([z.number(), z.string()], { error: 'expected a port number from 1 to 65535' })
+  .transform((v, ctx) => {
+    const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+    if (Number.isInteger(n) && n >= 1 && n <= 65535) return n;
+    return refuse(ctx, v, `${JSON.stringify(v)} is not a port number from 1 to 65535`);
+  });
+
 // ---------------------------------------------------------------- hosts
 
 const LABEL = '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?';

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseConfig, parseConfigYaml } from '../../src/validation/index.js';
-import { cfg, render } from '../support/chart-helpers.js';
+import { stringify } from 'yaml';
+import { BASE, cfg, render } from '../support/chart-helpers.js';
 import { messageAt } from '../support/config-issues.js';
 
 const YAML_BASE = `
@@ -90,5 +91,14 @@ describe('a relay that admits the cluster by address needs no credentials', () =
     const r = render(cfg({ egress: { mode: 'relay', host: 'smtp.relay.example.net', secret: { name: 'relay' } } }));
     const env = r.container('smtp').env ?? [];
     assert.deepEqual(env.find((e) => e.name === 'RELAYUSER')?.valueFrom?.secretKeyRef, { name: 'relay', key: 'username' });
+  });
+});
+
+describe('ports written as YAML strings', () => {
+  it('"587" is the port 587; text that is no port is refused naming the field', () => {
+    const { config } = parseConfigYaml(stringify({ ...BASE, egress: { mode: 'relay', host: 'relay.example.net', port: '587' } }));
+    assert.equal(config.egress.mode === 'relay' && config.egress.port, 587);
+    assert.match(messageAt({ ...BASE, egress: { mode: 'relay', host: 'relay.example.net', port: 'smtp' } }, 'egress.port'), /"smtp" is not a port number from 1 to 65535/);
+    assert.match(messageAt({ ...BASE, egress: { mode: 'relay', host: 'relay.example.net', port: 70000 } }, 'egress.port'), /not a port number/);
   });
 });

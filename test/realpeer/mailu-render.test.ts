@@ -133,7 +133,7 @@ for (const [i, c] of cases.entries()) {
       const level = main.smtp_tls_security_level;
       if (c.config.egress?.mode === 'relay') {
         assert.equal(main.relayhost, `[${c.config.egress.host}]:${c.config.egress.port ?? 587}`);
-        assert.ok(egressAllows(b.r.policies(), b.r.pod('smtp'), INTERNET, c.config.egress.port ?? 587), 'smtp may reach the relay port');
+        assert.ok(egressAllows(b.r.policies(), b.r.pod('smtp'), INTERNET, Number(c.config.egress.port ?? 587)), 'smtp may reach the relay port');
         if (c.config.egress.secret) {
           assert.equal(main.smtp_sasl_auth_enable, 'yes');
           assert.ok(STRONG_TLS.includes(level!), `smtp_tls_security_level = ${level}: relay credentials would cross unencrypted if STARTTLS is stripped`);
