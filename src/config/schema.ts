@@ -529,6 +529,13 @@ export const configSchema = z.strictObject({
   workloads: workloadsSection(COMPONENTS),
   /** Labels and annotations of the Services (each component's, and front's public one). */
   services: servicesSection(COMPONENTS),
+      /** Per family, the node address type that holds the public address (InternalIP where nodes report it only so). */
+      nodeAddressType: z
+        .strictObject({
+          ipv4: z.enum(['ExternalIP', 'InternalIP']).default('ExternalIP'),
+          ipv6: z.enum(['ExternalIP', 'InternalIP']).default('ExternalIP'),
+        })
+        .prefault({}),
   /** Scheduled backups (Velero for the volumes, CloudNativePG for its database); none when left out. */
   backup: backupSection.optional(),
   /** Files Mailu's start-up scripts read from /overrides, by Mailu's daemon names. */

@@ -3,7 +3,7 @@
 // reconciler feeds these from its informer caches and performs what planWrites returns.
 import { buildSpf } from '../dns/spf.js';
 import { sortIps } from '../model/net.js';
-import { matchesLabels, nodeAddresses, podActive, podMayRunOn, podVerdict, type NodeLike, type PodLike, type PodVerdict } from './facts.js';
+import { matchesLabels, nodeAddresses, podActive, podMayRunOn, podVerdict, type NodeAddresses, type NodeLike, type PodLike, type PodVerdict } from './facts.js';
 import { DNSENDPOINT_GROUP, DNSENDPOINT_KIND, DNSENDPOINT_VERSION, isOwned, type OperatorSettings } from './settings.js';
 
 export interface Endpoint {
@@ -87,6 +87,26 @@ function addressEndpoints(s: OperatorSettings, ipv4: string[], ipv6: string[]): 
   return out;
 }
 
+/** The address types read, for messages: "ExternalIP", or per family when they differ. */
+export function addressTypesText(s: OperatorSettings): string {
+  const t = s.addressTypes;
+  return !s.ipv6 || t.ipv4 === t.ipv6 ? t.ipv4 : `IPv4 ${t.ipv4} or IPv6 ${t.ipv6}`;
+}
+
+/** A node's public addresses in the families this cluster uses, reporting non-public ones once. */
+function usableAddresses(s: OperatorSettings, name: string, addrs: NodeAddresses, findings: Finding[]): { ipv4: string[]; ipv6: string[] } {
+  const skipped = addrs.nonPublic.filter((a) => s.ipv6 || !a.address.includes(':'));
+  if (skipped.length > 0) {
+    findings.push({
+      key: `node-address-not-public/${name}/${skipped.map((a) => a.address).join(',')}`,
+      severity: 'warning',
+      reason: 'NodeAddressNotPublic',
+      message: `node ${name} reports ${skipped.map((a) => `${a.address} (${a.range})`).join(', ')} as its public address; no client outside can reach it, so it is not published (check dns.operator.nodeAddressType)`,
+    });
+  }
+  return { ipv4: addrs.ipv4, ipv6: s.ipv6 ? addrs.ipv6 : [] };
+}
+
 function desiredAddress(s: OperatorSettings, facts: ClusterFacts, nodes: Map<string, NodeLike>, findings: Finding[], stats: DesiredState['stats']): Decision {
   if (!s.manageAddress) return { action: 'delete', why: 'the front address is not managed by the operator with this config' };
   const front = facts.pods.filter((p) => component(p) === s.frontComponent && matchesLabels(s.podSelector, p.metadata?.labels));
@@ -101,7 +121,7 @@ function desiredAddress(s: OperatorSettings, facts: ClusterFacts, nodes: Map<str
   const hostNodes = [...new Set(serving.map((p) => p.spec!.nodeName!))].sort();
   for (const name of hostNodes) {
     const node = nodes.get(name);
-    const addrs = node ? nodeAddresses(node) : undefined;
+    const addrs = node ? nodeAddresses(node, s.addressTypes) : undefined;
     if (!addrs?.hasExternal) {
       stats.nodesWithoutExternalIp.push(name);
       findings.push({
@@ -109,13 +129,14 @@ function desiredAddress(s: OperatorSettings, facts: ClusterFacts, nodes: Map<str
         severity: 'warning',
         reason: 'NodeWithoutExternalIP',
         message: node
-          ? `node ${name} runs a ready front pod but reports no ExternalIP address; it is left out of the record`
+          ? `node ${name} runs a ready front pod but reports no ${addressTypesText(s)} address; it is left out of the record`
           : `node ${name} runs a ready front pod but is not known (yet); it is left out of the record`,
       });
       continue;
     }
-    ipv4.push(...addrs.ipv4);
-    ipv6.push(...addrs.ipv6);
+    const usable = usableAddresses(s, name, addrs, findings);
+    ipv4.push(...usable.ipv4);
+    ipv6.push(...usable.ipv6);
   }
   const v4 = sortIps(ipv4);
   const v6 = sortIps(ipv6);
@@ -123,7 +144,7 @@ function desiredAddress(s: OperatorSettings, facts: ClusterFacts, nodes: Map<str
     const why =
       serving.length === 0
         ? `no front pod is scheduled, running, ready and not terminating (${front.length} front pod(s) seen)`
-        : 'the ready front pods run on nodes without an ExternalIP';
+        : `the ready front pods run on nodes without a public ${addressTypesText(s)} address`;
     findings.push({
       key: 'no-ready-front',
       severity: 'warning',
@@ -168,15 +189,18 @@ function desiredSpf(settings: OperatorSettings, facts: ClusterFacts, nodes: Map<
   const ipv4: string[] = [];
   const ipv6: string[] = [];
   const withoutIp: string[] = [];
+  // IPv6 senders come from the nodes where IPv6 leaves through them: always with nodeIps, through
+  // the gateway only where Cilium routes IPv6 there; otherwise from the config (egress.ipv6Addresses).
+  const v6FromNodes = s.source.mode === 'nodeIps' || s.source.ipv6FromGateway;
   for (const name of senders) {
-    const a = nodeAddresses(nodes.get(name)!);
+    const a = nodeAddresses(nodes.get(name)!, settings.addressTypes);
     if (!a.hasExternal) {
       withoutIp.push(name);
       continue;
     }
-    ipv4.push(...a.ipv4);
-    // In gateway mode IPv6 is listed from the config (egress.ipv6Addresses), not from the node.
-    if (s.source.mode === 'nodeIps') ipv6.push(...a.ipv6);
+    const usable = usableAddresses(settings, name, a, findings);
+    ipv4.push(...usable.ipv4);
+    if (v6FromNodes) ipv6.push(...usable.ipv6);
   }
   if (withoutIp.length > 0) {
     // One finding for all of them: in a big cluster this can be many nodes.
@@ -185,7 +209,7 @@ function desiredSpf(settings: OperatorSettings, facts: ClusterFacts, nodes: Map<
       key: `spf-nodes-without-external-ip/${withoutIp.join(',')}`,
       severity: 'warning',
       reason: 'NodeWithoutExternalIP',
-      message: `${withoutIp.length} node(s) may send mail but report no ExternalIP address, so SPF cannot list them: ${shown}`,
+      message: `${withoutIp.length} node(s) may send mail but report no ${addressTypesText(settings)} address, so SPF cannot list them: ${shown}`,
     });
   }
   if (ipv4.length === 0 && ipv6.length === 0) {
@@ -222,7 +246,9 @@ export function desiredState(settings: OperatorSettings, facts: ClusterFacts): D
   const nodes = nodeIndex(facts.nodes);
   const address = desiredAddress(settings, facts, nodes, findings, stats);
   const spf = desiredSpf(settings, facts, nodes, findings, stats);
-  return { address, spf, findings, stats };
+  // A node may be both front and sender: the same finding once.
+  const unique = [...new Map(findings.map((f) => [f.key, f])).values()];
+  return { address, spf, findings: unique, stats };
 }
 
 // ---------------------------------------------------------------- desired vs current

@@ -2,6 +2,7 @@
 // pod may be scheduled on. Pure functions over minimal object shapes, so the same code reads
 // client-node's typed objects, raw watch JSON and test fixtures.
 import ipaddr from 'ipaddr.js';
+import { nonPublicRange } from '../model/address-checks.js';
 
 /** Timestamps arrive as strings (watch JSON) or Date objects (client-node's typed lists). */
 type Timestamp = string | Date;
@@ -74,14 +75,22 @@ export function podActive(pod: PodLike): boolean {
   return phase !== 'Succeeded' && phase !== 'Failed';
 }
 
+/** The node address type that holds a family's public address (dns.operator.nodeAddressType). */
+export type NodeAddressType = 'ExternalIP' | 'InternalIP';
+export interface NodeAddressTypes {
+  ipv4: NodeAddressType;
+  ipv6: NodeAddressType;
+}
+export const EXTERNAL_ONLY: NodeAddressTypes = { ipv4: 'ExternalIP', ipv6: 'ExternalIP' };
+
 export interface NodeAddresses {
   ipv4: string[];
   ipv6: string[];
-  /** The node reports at least one ExternalIP. */
+  /** The node reports at least one address of a type read for its family (public or not). */
   hasExternal: boolean;
+  /** Addresses of a read type left out because no client on the internet can reach them. */
+  nonPublic: Array<{ address: string; range: string }>;
 }
-
-const NOT_PUBLIC_V6 = new Set(['unspecified', 'linkLocal', 'multicast', 'loopback', 'uniqueLocal', 'ipv4Mapped', 'discard']);
 
 function canonical(addr: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
   try {
@@ -92,26 +101,25 @@ function canonical(addr: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
 }
 
 /**
- * The addresses a node is reachable at from the internet: every ExternalIP (A or AAAA by family),
- * plus InternalIPs that are globally routable IPv6 (IPv6 clusters often report them only as
- * InternalIP). A node without any ExternalIP contributes nothing: it was not meant to be public.
+ * The addresses a node is reachable at from the internet, per family from the address type
+ * configured for it (ExternalIP by default; InternalIP where nodes list their public address only
+ * so). Private, unique-local, link-local and other non-public addresses are never returned: a record
+ * naming them would send mail to an address nobody outside can reach.
  */
-export function nodeAddresses(node: NodeLike): NodeAddresses {
-  const ipv4: string[] = [];
-  const ipv6: string[] = [];
-  let hasExternal = false;
+export function nodeAddresses(node: NodeLike, types: NodeAddressTypes = EXTERNAL_ONLY): NodeAddresses {
+  const out: NodeAddresses = { ipv4: [], ipv6: [], hasExternal: false, nonPublic: [] };
   for (const a of node.status?.addresses ?? []) {
-    if (a.type !== 'ExternalIP' && a.type !== 'InternalIP') continue;
     const ip = canonical(a.address);
     if (!ip) continue;
-    if (a.type === 'ExternalIP') {
-      hasExternal = true;
-      (ip.kind() === 'ipv4' ? ipv4 : ipv6).push(ip.toString());
-    } else if (ip.kind() === 'ipv6' && !NOT_PUBLIC_V6.has(ip.range())) {
-      ipv6.push(ip.toString());
-    }
+    const family = ip.kind() === 'ipv4' ? 'ipv4' : 'ipv6';
+    if (a.type !== types[family]) continue;
+    out.hasExternal = true;
+    const text = ip.toString();
+    const range = nonPublicRange(text);
+    if (range) out.nonPublic.push({ address: text, range });
+    else if (!out[family].includes(text)) out[family].push(text);
   }
-  return hasExternal ? { ipv4, ipv6, hasExternal } : { ipv4: [], ipv6: [], hasExternal };
+  return out;
 }
 
 function matchExpression(req: LabelSelectorRequirement, value: string | undefined): boolean {

@@ -6,6 +6,7 @@ import { frontAddressOwner } from '../model/exposure.js';
 import { OPERATOR_POD } from '../model/flows.js';
 import { MANAGED_BY, objectLabels, selectorLabels } from '../model/labels.js';
 import { isIpv6 } from '../model/net.js';
+import type { NodeAddressTypes } from './facts.js';
 
 export const DNSENDPOINT_GROUP = 'externaldns.k8s.io';
 export const DNSENDPOINT_VERSION = 'v1alpha1';
@@ -24,7 +25,7 @@ export type SpfSettings =
       extraIpv6: string[];
       source:
         | { mode: 'nodeIps'; fallbackNodeSelector: Record<string, string> }
-        | { mode: 'ciliumGateway'; gatewayNodeSelector: Record<string, string> };
+        | { mode: 'ciliumGateway'; gatewayNodeSelector: Record<string, string>; ipv6FromGateway: boolean };
     };
 
 export interface OperatorSettings {
@@ -38,6 +39,14 @@ export interface OperatorSettings {
   annotationPrefix: string;
   /** The A/AAAA record follows the front pods (hostPort exposure without static addresses). */
   manageAddress: boolean;
+  /** Node address type read per family (dns.operator.nodeAddressType). */
+  addressTypes: NodeAddressTypes;
+  /**
+   * The cluster has IPv6 (cluster.podCidr6): only then do pods listen and send over IPv6, so only
+   * then are nodes' IPv6 addresses published (AAAA, SPF ip6:). On a single-stack cluster a node's
+   * IPv6 reaches no pod: an AAAA for it would be a dead MX address.
+   */
+  ipv6: boolean;
   spf: SpfSettings;
   names: { address: string; spf: string; lease: string };
   /** Labels selecting this instance's Mailu pods (front, smtp). */
@@ -64,7 +73,7 @@ export function settingsFromConfig(config: MailuConfig): OperatorSettings {
       source:
         config.egress.mode === 'nodeIps'
           ? { mode: 'nodeIps', fallbackNodeSelector: { ...config.egress.nodeSelector } }
-          : { mode: 'ciliumGateway', gatewayNodeSelector: { ...config.egress.nodeSelector } },
+          : { mode: 'ciliumGateway', gatewayNodeSelector: { ...config.egress.nodeSelector }, ipv6FromGateway: false },
     };
   }
   const { 'app.kubernetes.io/component': _c, ...podSelector } = selectorLabels(config.instance, 'front');
@@ -76,6 +85,8 @@ export function settingsFromConfig(config: MailuConfig): OperatorSettings {
     onNoReadyPod: op.onNoReadyPod,
     annotationPrefix: config.dns.externalDns.annotationPrefix,
     manageAddress: frontAddressOwner(config) === 'operator',
+    addressTypes: { ...op.nodeAddressType },
+    ipv6: config.cluster.podCidr6 !== undefined,
     spf,
     names: {
       address: `${config.instance}-front-address`,

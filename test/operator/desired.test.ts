@@ -5,9 +5,11 @@ import { desiredState, planWrites, type DnsEndpointObject, type DesiredState, ty
 import { nodeAddresses, podMayRunOn, podVerdict } from '../../src/operator/facts.js';
 import { settingsFromConfig } from '../../src/operator/settings.js';
 import { node, pod } from '../support/kube-fixtures.js';
-import { operatorConfig } from '../support/operator-config.js';
+import { DUAL_STACK_CLUSTER, operatorConfig } from '../support/operator-config.js';
 
-const base = settingsFromConfig(operatorConfig());
+// Dual-stack: nodes' IPv6 addresses count (single-stack clusters publish none, see the dual-stack tests).
+const cluster = DUAL_STACK_CLUSTER;
+const base = settingsFromConfig(operatorConfig({ cluster }));
 
 function applied(d: Decision): { endpoints: Array<{ dnsName: string; recordType: string; targets: string[]; recordTTL?: number; providerSpecific?: unknown }>; targets: string[] } {
   assert.equal(d.action, 'apply', `expected apply, got ${JSON.stringify(d)}`);
@@ -26,11 +28,13 @@ describe('facts', () => {
     assert.equal(podVerdict({ ...pod('a', { nodeName: 'n1' }), metadata: { deletionTimestamp: new Date() } }), 'terminating');
   });
 
-  it('reads public addresses: ExternalIPs of both families, global IPv6 InternalIPs, nothing without an ExternalIP', () => {
+  it('reads public addresses per family from the configured type (ExternalIP by default), never non-public ones', () => {
     const n = node('n', { externalIPs: ['203.0.113.5', '2001:db8::5'], internalIPs: ['10.0.0.5', 'fd00::5', '2001:db8:1::5', 'fe80::1'] });
-    const a = nodeAddresses(n);
-    assert.deepEqual({ ...a, ipv6: [...a.ipv6].sort() }, { ipv4: ['203.0.113.5'], ipv6: ['2001:db8:1::5', '2001:db8::5'], hasExternal: true });
-    assert.deepEqual(nodeAddresses(node('m', { internalIPs: ['10.0.0.6', '2001:db8::6'] })), { ipv4: [], ipv6: [], hasExternal: false });
+    assert.deepEqual(nodeAddresses(n), { ipv4: ['203.0.113.5'], ipv6: ['2001:db8::5'], hasExternal: true, nonPublic: [] });
+    const internal6 = nodeAddresses(n, { ipv4: 'ExternalIP', ipv6: 'InternalIP' });
+    assert.deepEqual(internal6.ipv6, ['2001:db8:1::5']);
+    assert.deepEqual(internal6.nonPublic.map((x) => x.address), ['fd00::5', 'fe80::1']);
+    assert.deepEqual(nodeAddresses(node('m', { internalIPs: ['10.0.0.6', '2001:db8::6'] })), { ipv4: [], ipv6: [], hasExternal: false, nonPublic: [] });
     assert.deepEqual(nodeAddresses(node('x', { externalIPs: ['not-an-ip'] })).ipv4, []);
   });
 
@@ -82,7 +86,7 @@ describe('desiredState: the front address record', () => {
   });
 
   it('adds AAAA when a target node has a public IPv6 address, and all hostnames when configured', () => {
-    const s = settingsFromConfig(operatorConfig({ operator: { allHostnames: true, ttl: 120 } }));
+    const s = settingsFromConfig(operatorConfig({ cluster, operator: { allHostnames: true, ttl: 120 } }));
     const a = applied(desiredState(s, { pods: [pod('f', { nodeName: 'n2' })], nodes }).address);
     assert.deepEqual(
       a.endpoints.map((e) => [e.dnsName, e.recordType, e.targets.join(','), e.recordTTL]),
@@ -159,7 +163,7 @@ describe('desiredState: the SPF record', () => {
   ];
 
   it('nodeIps: lists the nodes that run or may run smtp, with includes and extra IPs', () => {
-    const s = settingsFromConfig(operatorConfig({ dnsExtra: { spf: { all: '-all', include: ['spf.relay.example.net'], extraIps: ['192.0.2.0/28'] } } }));
+    const s = settingsFromConfig(operatorConfig({ cluster, dnsExtra: { spf: { all: '-all', include: ['spf.relay.example.net'], extraIps: ['192.0.2.0/28'] } } }));
     const smtp = pod('smtp-0', { component: 'smtp', nodeName: 'mx-a', nodeSelector: { mail: 'yes' } });
     const d = desiredState(s, { pods: [smtp], nodes });
     const a = applied(d.spf);
@@ -172,7 +176,7 @@ describe('desiredState: the SPF record', () => {
   });
 
   it('nodeIps without smtp pods falls back to egress.nodeSelector', () => {
-    const s = settingsFromConfig(operatorConfig({ egress: { mode: 'nodeIps', nodeSelector: { mail: 'yes' } } }));
+    const s = settingsFromConfig(operatorConfig({ cluster, egress: { mode: 'nodeIps', nodeSelector: { mail: 'yes' } } }));
     const a = applied(desiredState(s, { pods: [], nodes }).spf);
     assert.equal(a.targets[0], 'v=spf1 ip4:198.51.100.1 ip4:198.51.100.2 ip4:198.51.100.7 ip6:2001:db8::b ~all');
   });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pod, setNodeAddresses } from '../support/kube-fixtures.js';
 import { Cluster, metric, waitFor } from '../support/operator-harness.js';
-import { operatorConfig } from '../support/operator-config.js';
+import { DUAL_STACK_CLUSTER, operatorConfig } from '../support/operator-config.js';
 
 const SPF = 'mailu-spf';
 
@@ -30,7 +30,7 @@ describe('operator scenarios: SPF record', () => {
         ['mx2', { externalIPs: ['198.51.100.12'], labels: { mail: 'yes' }, taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }] }],
       );
       c.api.create('pods', pod('smtp-0', { component: 'smtp', nodeName: 'mx1', nodeSelector: { mail: 'yes' } }));
-      const config = operatorConfig({ egress: { mode: 'nodeIps', nodeSelector: { mail: 'yes' } }, dnsExtra: { spf: { all: '-all' } } });
+      const config = operatorConfig({ cluster: DUAL_STACK_CLUSTER, egress: { mode: 'nodeIps', nodeSelector: { mail: 'yes' } }, dnsExtra: { spf: { all: '-all' } } });
       const op = await c.startOperator({ config });
       await c.waitLeader(op);
       await waitFor('spf', () => spf(c) !== undefined);

@@ -15,3 +15,6 @@ export function operatorConfig(over: Partial<MailuConfigInput> & { operator?: No
     dns: { ...(dnsExtra ?? {}), operator: { enabled: true, ...(operator ?? {}) } },
   });
 }
+
+/** A dual-stack cluster (both IPv6 ranges): only there are nodes' IPv6 addresses published. */
+export const DUAL_STACK_CLUSTER = { podCidr: '10.42.0.0/16', podCidr6: '2001:db8:42::/56', serviceCidr6: '2001:db8:43::/112' } as const;
