@@ -7,14 +7,15 @@
 // The generator commands run from one CommonJS bundle (lib/bundle/cli.cjs) through V8's code
 // cache, so a run skips parsing and compiling most of its JavaScript. V8 accepts a cache only from
 // the same V8 version and the same V8 flags. The cache shipped in the package was made by plain
-// `node` of the version that built it; heap sizes in NODE_OPTIONS are neutralised below so it
-// still fits them. For another Node or another V8 flag, the first run compiles as usual and starts
-// a background process that leaves a cache for that version and those flags in the user's cache
-// directory, which later runs use. A cache that cannot be read or written is skipped silently:
-// it only ever costs speed, never a failure.
+// `node` of the version that built it; the V8 flags users commonly set (heap sizes, stack trace
+// limit) are hidden from V8's check, below, so it still fits them. For another Node or other V8
+// flags, the package's install script makes a cache for the Node and flags it is installed with
+// (`npm rebuild mailu-k8s` makes one again after switching). A run never makes one: a run with no
+// fitting cache compiles as usual and costs what a run without any cache costs, no more. A cache
+// that cannot be read, written or used is skipped silently: it only ever costs speed, never a failure.
 //
 // The operator and the doctor need ESM-only network clients and load the ESM bundle.
-const { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 
 const bundleDir = join(__dirname, '..', 'lib', 'bundle');
@@ -24,14 +25,22 @@ const FAST = new Set(['synth', 'validate', 'schema', 'dns']);
 // background jobs at exit cost more than they saved (npm run bench). Part of V8's flags, so every
 // cache is made and used with it set.
 const V8_FLAGS = '--no-opt';
-// Heap sizes (NODE_OPTIONS=--max-old-space-size=4096 is common) are read once, when the heap is
-// set up. Set back to their defaults afterwards, the heap stays as configured, and V8's flag check
-// of a code cache no longer sees them: the shipped cache fits, with no cache to make.
-const HEAP_SIZE_FLAG = /^--(max[-_]old[-_]space[-_]size|(max|min)[-_]semi[-_]space[-_]size|initial[-_]old[-_]space[-_]size|(max|initial)[-_]heap[-_]size)(=|$)/;
+// V8 flags V8 reads once, when it sets up the heap (sizes; NODE_OPTIONS=--max-old-space-size=4096 is
+// common) or the context (Error.stackTraceLimit). Set to their defaults while V8 reads the cache and
+// back to the user's values right after, the heap and stack traces stay as configured, and V8's
+// flag check of the cache does not see them: the shipped cache fits, with no cache to make.
+const SET_UP_ONCE = /^--(max[-_]old[-_]space[-_]size|(max|min)[-_]semi[-_]space[-_]size|initial[-_]old[-_]space[-_]size|(max|initial)[-_]heap[-_]size|stack[-_]trace[-_]limit)(=|$)/;
+// V8's own flags among those NODE_OPTIONS admits (Node's documentation): any of them, apart from the
+// ones above, makes V8 refuse a cache made without it, so the shipped one is not even read.
+const V8_OPTIONS = new Set(['--abort-on-uncaught-exception', '--disallow-code-generation-from-strings', '--enable-etw-stack-walking',
+  '--expose-gc', '--huge-max-old-generation-size', '--interpreted-frames-native-stack', '--jitless', '--perf-basic-prof',
+  '--perf-basic-prof-only-functions', '--perf-prof', '--perf-prof-unwinding-info']);
 
 const warmTarget = process.env.MAILU_K8S_WARM_CACHE;
 if (warmTarget) {
   warm(warmTarget);
+} else if (process.env.MAILU_K8S_INSTALL_CACHE) {
+  installCache();
 } else if (FAST.has(process.argv[2]) && existsSync(cjs)) {
   runFast(chooseCache());
 } else {
@@ -39,46 +48,58 @@ if (warmTarget) {
 }
 
 function runFast(cache) {
-  const heapSizes = userFlags().filter((f) => HEAP_SIZE_FLAG.test(f)).map((f) => `${f.split('=')[0]}=0`);
-  require('node:v8').setFlagsFromString([V8_FLAGS, ...heapSizes].join(' '));
-  // The maker starts once this run is done (its output written), so this run's own time holds only
-  // the fork, never the competition for a core.
-  if (cache.userFile && !cache.data) process.once('exit', () => rebuildInBackground(cache.userFile));
+  const v8 = require('node:v8');
+  const setUpOnce = userFlags().filter((f) => SET_UP_ONCE.test(f));
+  v8.setFlagsFromString([V8_FLAGS, ...setUpOnce.map(neutral)].join(' '));
   const source = `(function (exports, require, module, __filename, __dirname) {${readSource(cjs)}\n})`;
   const vm = require('node:vm');
   const script = new vm.Script(source, { filename: cjs, ...(cache.data ? { cachedData: cache.data } : {}) });
-  if (cache.userFile && cache.data && script.cachedDataRejected) process.once('exit', () => rebuildInBackground(cache.userFile));
+  if (setUpOnce.length > 0) v8.setFlagsFromString(setUpOnce.join(' '));
+  // A user cache V8 refuses (broken, or made by another build) would be read in vain by every run.
+  if (cache.file && cache.data && script.cachedDataRejected) rmSync(cache.file, { force: true });
+  // MAILU_K8S_CODE_CACHE=report: one line on stderr saying which cache served (for checks, not users).
+  if (process.env.MAILU_K8S_CODE_CACHE === 'report') {
+    const used = !cache.data ? 'none' : script.cachedDataRejected ? 'rejected' : cache.file ? `accepted ${cache.file}` : 'accepted shipped';
+    process.once('exit', () => process.stderr.write(`code cache: ${used}\n`));
+  }
   const module = { exports: {} };
   script.runInThisContext()(module.exports, require('node:module').createRequire(cjs), module, cjs, bundleDir);
-  return script;
+  return { script, setUpOnce };
+}
+
+/** A set-up-once flag at its default, which V8 leaves out of a cache's flag check. */
+function neutral(flag) {
+  return /stack[-_]trace[-_]limit/.test(flag) ? '--stack-trace-limit=10' : `${flag.split('=')[0]}=0`;
 }
 
 /**
- * A cache for this Node and these flags is made by a detached process of its own (same Node, same
- * flags), so the run that found none pays only for starting it, not for making it. A lock file
- * keeps concurrent runs from starting one each; one left by a process that died expires.
+ * The package's install script: when the shipped cache does not fit this Node and these flags,
+ * make one that does (a cache run in a process of its own, output discarded), in the package's
+ * directory or, where that is read-only, in the user's cache directory. Never fails an install.
  */
-function rebuildInBackground(file) {
-  const lock = `${file}.lock`;
+function installCache() {
   try {
-    mkdirSync(dirname(file), { recursive: true });
-    if (!takeLock(lock)) return;
-    const env = { ...process.env, MAILU_K8S_WARM_CACHE: file, MAILU_K8S_WARM_LOCK: lock };
-    require('node:child_process').spawn(process.execPath, [...process.execArgv, __filename], { detached: true, stdio: 'ignore', env }).unref();
+    const meta = readJson(`${cjs}.cache.json`);
+    if (!meta || !existsSync(cjs) || shippedFits(meta)) return;
+    const local = localCacheFile(meta.id);
+    const file = writable(dirname(local)) ? local : userCacheFile(meta.id, flagsKey());
+    if (!file || existsSync(file)) return;
+    const env = { ...process.env, MAILU_K8S_WARM_CACHE: file };
+    delete env.MAILU_K8S_INSTALL_CACHE;
+    const make = (extra) => require('node:child_process').spawnSync(process.execPath, [...process.execArgv, __filename], { stdio: 'ignore', env: { ...env, ...extra }, timeout: 120_000 });
+    // The built-in example when the shipped one does not synth (as scripts/build.mjs does).
+    if (make({}).status !== 0 || !existsSync(file)) make({ MAILU_K8S_WARM_EXAMPLE: 'embedded' });
   } catch {
-    // No cache directory or no process: later runs compile as this one did.
+    // No cache: runs compile as they would without one.
   }
 }
 
-function takeLock(lock) {
+function writable(dir) {
   try {
-    closeSync(openSync(lock, 'wx'));
+    accessSync(dir, constants.W_OK);
     return true;
   } catch {
-    if (Date.now() - statSync(lock).mtimeMs < 120_000) return false;
-    rmSync(lock, { force: true });
-    closeSync(openSync(lock, 'wx'));
-    return true;
+    return false;
   }
 }
 
@@ -93,30 +114,41 @@ function warm(file) {
   // MAILU_K8S_WARM_EXAMPLE=embedded: the built-in example.com config instead (scripts/build.mjs).
   const config = existsSync(example) && process.env.MAILU_K8S_WARM_EXAMPLE !== 'embedded' ? ['--config', example] : [];
   process.argv.splice(2, Infinity, 'synth', '--out', join(scratch, 'out'), ...config);
-  const script = runFast({});
+  const { script, setUpOnce } = runFast({});
   process.once('exit', (code) => {
     rmSync(scratch, { recursive: true, force: true });
     if (code === 0) {
+      // The cache records the flags in force when it is made: those the runs will check it under.
+      if (setUpOnce.length > 0) require('node:v8').setFlagsFromString(setUpOnce.map(neutral).join(' '));
       writeAtomically(file, script.createCachedData());
       // For scripts/build.mjs: the Node the shipped cache fits (chooseCache compares).
       if (process.env.MAILU_K8S_WARM_META) writeAtomically(`${file}.json`, JSON.stringify({ node: process.version, arch: process.arch }));
     }
-    if (process.env.MAILU_K8S_WARM_LOCK) rmSync(process.env.MAILU_K8S_WARM_LOCK, { force: true });
   });
 }
 
-/** The cache to load (if any) and the user-cache file a fresh one belongs in (if any). */
+/** The cache to load (if any) and the file it came from when it is not the shipped one. */
 function chooseCache() {
   if (process.env.MAILU_K8S_CODE_CACHE === 'off') return {};
   const meta = readJson(`${cjs}.cache.json`); // written by scripts/build.mjs with the shipped cache
   if (!meta) return {};
-  const flags = flagsKey();
-  const userFile = userCacheFile(meta.id, flags);
-  if (userFile && existsSync(userFile)) return { data: readOptional(userFile), userFile };
-  // The shipped cache where V8 may accept it: with other flags it still does when they are Node's
-  // own (--enable-source-maps), and V8 says so; another Node or architecture always differs.
-  const fits = meta.node === process.version && meta.arch === process.arch;
-  return { data: fits ? readOptional(`${cjs}.cache`) : undefined, userFile };
+  if (shippedFits(meta)) return { data: readOptional(`${cjs}.cache`) };
+  // Made by the install script for this Node and these flags, in the package or the user's cache.
+  for (const file of [localCacheFile(meta.id), userCacheFile(meta.id, flagsKey())]) {
+    const data = file && readOptional(file);
+    if (data) return { data, file };
+  }
+  return {};
+}
+
+/**
+ * Whether V8 will accept the shipped cache: same Node and architecture, and no V8 flag beyond the
+ * set-up-once ones. Node's own flags (--enable-source-maps) do not enter V8's check.
+ */
+function shippedFits(meta) {
+  if (meta.node !== process.version || meta.arch !== process.arch) return false;
+  const flags = userFlags().filter((f) => f.startsWith('-') && !SET_UP_ONCE.test(f)).map((f) => f.split('=')[0].replace(/_/g, '-'));
+  return !flags.some((f) => V8_OPTIONS.has(f) || !process.allowedNodeEnvironmentFlags.has(f));
 }
 
 /** The flags this process runs with: node's command line and NODE_OPTIONS. */
@@ -124,9 +156,14 @@ function userFlags() {
   return [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean)];
 }
 
-/** What V8's check of a cache depends on and we can see: our flags and the user's (heap sizes aside). */
+/** What V8's check of a cache depends on and we can see: our flags and the user's (set-up-once ones aside). */
 function flagsKey() {
-  return JSON.stringify([V8_FLAGS, userFlags().filter((f) => !HEAP_SIZE_FLAG.test(f))]);
+  return JSON.stringify([V8_FLAGS, userFlags().filter((f) => !SET_UP_ONCE.test(f))]);
+}
+
+/** lib/bundle/cli.cjs.<bundle id>-<node>-<arch>-<hash of the flags>.cache, beside the shipped one. */
+function localCacheFile(bundleId) {
+  return `${cjs}.${bundleId}-${process.version}-${process.arch}-${fnv1a(flagsKey())}.cache`;
 }
 
 /** <cache dir>/<bundle id>-<node>-<arch>-<hash of the flags>.cache */

@@ -1,11 +1,12 @@
 // The package as users get it: `npm pack`, then the tarball installed into an empty directory
 // without dev dependencies. There the commands run through npx, a TypeScript consumer compiles
-// against the published types and uses the library, and the code cache behaves: heap sizes in
-// NODE_OPTIONS keep the shipped cache, another V8 flag gets a cache of its own in the user's cache
-// directory, and the output is the same. The tarball holds what runs and nothing else: no tests, no sources, no secrets.
+// against the published types and uses the library, and the code cache behaves: heap sizes and a
+// stack trace limit in NODE_OPTIONS keep the shipped cache; under another V8 flag or Node a run
+// makes nothing and reads nothing it cannot use, the install script makes a fitting cache, and the
+// output is always the same. The tarball holds what runs and nothing else: no tests, no sources, no secrets.
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
@@ -125,34 +126,79 @@ describe('installed from the tarball, without dev dependencies', () => {
     assert.match(refused.stderr, /^error: cluster\.podCidr: .*10\.42\.0\.0\/16/m);
   });
 
-  it('with heap sizes in NODE_OPTIONS: same output, and the shipped cache serves (no cache to make)', (t) => {
+  it('with heap sizes and a stack trace limit in NODE_OPTIONS: same output, and the shipped cache serves', (t) => {
     if (!needsInstall(t)) return;
     const cacheDir = join(scratch, 'heap-cache');
     const plain = npx(['synth', '--out', 'plain']);
-    const heap = npx(['synth', '--out', 'heap'], { ...process.env, NODE_OPTIONS: '--max-old-space-size=4096 --max-semi-space-size=32', MAILU_K8S_CACHE_DIR: cacheDir });
-    assert.equal(heap.status, 0, heap.stderr);
-    assert.equal(heap.stderr.replace('to heap/', 'to plain/'), plain.stderr);
+    const env = { ...process.env, NODE_OPTIONS: '--max-old-space-size=4096 --max-semi-space-size=32 --stack-trace-limit=50', MAILU_K8S_CACHE_DIR: cacheDir };
+    const flagged = npx(['synth', '--out', 'heap'], env);
+    assert.equal(flagged.status, 0, flagged.stderr);
+    assert.equal(flagged.stderr.replace('to heap/', 'to plain/'), plain.stderr, 'no word about caches');
     assert.equal(readFileSync(join(consumer, 'heap', 'mailu.k8s.yaml'), 'utf8'), readFileSync(join(consumer, 'plain', 'mailu.k8s.yaml'), 'utf8'));
-    // A cache maker would have taken its lock before the run ended.
-    assert.ok(!existsSync(cacheDir) || readdirSync(cacheDir).length === 0, 'no cache made for heap sizes');
+    assert.match(npx(['synth', '--out', 'heap'], { ...env, MAILU_K8S_CODE_CACHE: 'report' }).stderr, /^code cache: accepted shipped$/m);
+    assert.ok(!existsSync(cacheDir), 'no cache made');
+    assert.deepEqual(localCaches(), [], 'no cache made');
   });
 
-  it('under another V8 flag: same output, a cache for it appears in the cache directory, and a broken one is replaced', async (t) => {
+  it('under another V8 flag: a run makes no cache and costs what a run without one does; the install script makes one that later runs use', (t) => {
     if (!needsInstall(t)) return;
-    const cacheDir = join(scratch, 'user-cache');
-    const env = { ...process.env, NODE_OPTIONS: '--stack-trace-limit=50', MAILU_K8S_CACHE_DIR: cacheDir };
+    const cacheDir = join(scratch, 'other-flag-cache');
+    const env = { ...process.env, NODE_OPTIONS: '--interpreted-frames-native-stack', MAILU_K8S_CACHE_DIR: cacheDir };
     const plain = npx(['synth', '--out', 'plain']);
     const flagged = npx(['synth', '--out', 'flagged'], env);
     assert.equal(flagged.status, 0, flagged.stderr);
     assert.equal(flagged.stderr.replace('to flagged/', 'to plain/'), plain.stderr, 'no word about caches');
     assert.equal(readFileSync(join(consumer, 'flagged', 'mailu.k8s.yaml'), 'utf8'), readFileSync(join(consumer, 'plain', 'mailu.k8s.yaml'), 'utf8'));
-    const cache = await eventuallyOneFile(cacheDir);
-    // Corrupt it: the next run is not hurt, and the file is made again.
-    writeFileSync(cache, 'not a code cache');
-    const again = npx(['synth', '--out', 'again'], env);
-    assert.equal(again.status, 0, again.stderr);
-    assert.equal(readFileSync(join(consumer, 'again', 'mailu.k8s.yaml'), 'utf8'), readFileSync(join(consumer, 'plain', 'mailu.k8s.yaml'), 'utf8'));
-    await eventually(() => statSync(cache).size > 1000, `${cache} rebuilt`);
+    // The shipped cache is not even read (V8 would refuse it), and nothing is started to make one.
+    assert.match(npx(['synth', '--out', 'flagged'], { ...env, MAILU_K8S_CODE_CACHE: 'report' }).stderr, /^code cache: none$/m);
+    assert.ok(!existsSync(cacheDir), 'no cache made by a run');
+    assert.deepEqual(localCaches(), [], 'no cache made by a run');
+
+    // What `npm install` / `npm rebuild` runs, under the same flags: a cache beside the shipped one.
+    const install = run(process.execPath, [join(installed(), 'bin', 'make-code-cache.js')], { env });
+    assert.equal(install.status, 0, install.stderr);
+    assert.equal(install.stdout + install.stderr, '', 'the install script is silent');
+    const [made] = localCaches();
+    assert.ok(made, 'a cache for these flags beside the shipped one');
+    const used = npx(['synth', '--out', 'flagged'], { ...env, MAILU_K8S_CODE_CACHE: 'report' });
+    assert.equal(used.status, 0, used.stderr);
+    assert.match(used.stderr, new RegExp(`^code cache: accepted .*${made.replace(/\./g, '\\.')}$`, 'm'));
+    assert.equal(readFileSync(join(consumer, 'flagged', 'mailu.k8s.yaml'), 'utf8'), readFileSync(join(consumer, 'plain', 'mailu.k8s.yaml'), 'utf8'));
+
+    // A broken one is refused once, removed, and the output is still the same.
+    writeFileSync(join(installed(), 'lib', 'bundle', made), 'not a code cache');
+    const broken = npx(['synth', '--out', 'broken'], { ...env, MAILU_K8S_CODE_CACHE: 'report' });
+    assert.equal(broken.status, 0, broken.stderr);
+    assert.match(broken.stderr, /^code cache: rejected$/m);
+    assert.deepEqual(localCaches(), []);
+    assert.equal(readFileSync(join(consumer, 'broken', 'mailu.k8s.yaml'), 'utf8'), readFileSync(join(consumer, 'plain', 'mailu.k8s.yaml'), 'utf8'));
+  });
+
+  it('on another Node than the shipped cache was made by: the install script makes one (read-only package: in the user cache)', (t) => {
+    if (!needsInstall(t)) return;
+    const metaFile = join(installed(), 'lib', 'bundle', 'cli.cjs.cache.json');
+    const meta = readFileSync(metaFile, 'utf8');
+    const cacheDir = join(scratch, 'other-node-cache');
+    const env = { ...process.env, MAILU_K8S_CACHE_DIR: cacheDir, MAILU_K8S_CODE_CACHE: 'report' };
+    const bundle = join(installed(), 'lib', 'bundle');
+    try {
+      // As if the package had been built by another Node version.
+      writeFileSync(metaFile, JSON.stringify({ ...JSON.parse(meta), node: 'v0.0.0' }));
+      assert.match(npx(['synth', '--out', 'node'], env).stderr, /^code cache: none$/m);
+      chmodSync(bundle, 0o555);
+      const install = run(process.execPath, [join(installed(), 'bin', 'make-code-cache.js')], { env });
+      assert.equal(install.status, 0, install.stderr);
+      chmodSync(bundle, 0o755);
+      const canWrite = localCaches().length > 0; // root ignores the read-only bit
+      const where = canWrite ? bundle : cacheDir;
+      const caches = readdirSync(where).filter((f) => /-v\d+\.\d+\.\d+-.*\.cache$/.test(f));
+      assert.equal(caches.length, 1, `one cache in ${where}`);
+      assert.match(npx(['synth', '--out', 'node'], env).stderr, /^code cache: accepted /m);
+    } finally {
+      chmodSync(bundle, 0o755);
+      writeFileSync(metaFile, meta);
+      for (const f of localCaches()) rmSync(join(bundle, f));
+    }
   });
 
   it('a TypeScript consumer compiles against the published types and runs', (t) => {
@@ -218,23 +264,12 @@ function installedAt(dir: string, dep: string): string | undefined {
   return undefined;
 }
 
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  // A generous bound for a background process on a loaded machine; not a timing assertion.
-  for (let i = 0; i < 300; i++) {
-    try {
-      if (check()) return;
-    } catch {
-      // not there yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`${what}: not within 30 s`);
+/** The installed package's directory. */
+function installed(): string {
+  return join(consumer, 'node_modules', pkg.name);
 }
 
-async function eventuallyOneFile(dir: string): Promise<string> {
-  await eventually(() => readdirSync(dir).filter((f) => f.endsWith('.cache')).length === 1, `a code cache in ${dir}`);
-  const [name] = readdirSync(dir).filter((f) => f.endsWith('.cache'));
-  return join(dir, name!);
+/** Caches the install script made beside the shipped one (lib/bundle/cli.cjs.<id>-<node>-<arch>-<flags>.cache). */
+function localCaches(): string[] {
+  return readdirSync(join(installed(), 'lib', 'bundle')).filter((f) => /^cli\.cjs\..+-v\d+\.\d+\.\d+-.+\.cache$/.test(f));
 }
-
-
