@@ -490,6 +490,13 @@ const dnsSection = z.strictObject({
       onNoReadyPod: z.enum(['keep', 'remove']).default('keep'),
       /** Publish the A/AAAA record for every hostname, not only the primary one. */
       allHostnames: z.boolean().default(false),
+      /** Per family, the node address type that holds the public address (InternalIP where nodes report it only so). */
+      nodeAddressType: z
+        .strictObject({
+          ipv4: z.enum(['ExternalIP', 'InternalIP']).default('ExternalIP'),
+          ipv6: z.enum(['ExternalIP', 'InternalIP']).default('ExternalIP'),
+        })
+        .prefault({}),
       resyncSeconds: z.number().int().min(10).max(86400).default(300),
       leaseDurationSeconds: z.number().int().min(5).max(300).default(15),
       metricsPort: port.default(8080),
@@ -529,13 +536,6 @@ export const configSchema = z.strictObject({
   workloads: workloadsSection(COMPONENTS),
   /** Labels and annotations of the Services (each component's, and front's public one). */
   services: servicesSection(COMPONENTS),
-      /** Per family, the node address type that holds the public address (InternalIP where nodes report it only so). */
-      nodeAddressType: z
-        .strictObject({
-          ipv4: z.enum(['ExternalIP', 'InternalIP']).default('ExternalIP'),
-          ipv6: z.enum(['ExternalIP', 'InternalIP']).default('ExternalIP'),
-        })
-        .prefault({}),
   /** Scheduled backups (Velero for the volumes, CloudNativePG for its database); none when left out. */
   backup: backupSection.optional(),
   /** Files Mailu's start-up scripts read from /overrides, by Mailu's daemon names. */
