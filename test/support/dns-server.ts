@@ -1,4 +1,4 @@
-// An in-process authoritative DNS server for tests: serves zones given as data on 127.0.0.1,
+// An in-process authoritative DNS server for tests: serves zones given as data on 127.0.0.1 or ::1,
 // UDP and TCP on the same port (c-ares retries over TCP on the same port when an answer is
 // truncated), NXDOMAIN vs NODATA (empty non-terminals included), CNAME chasing within the
 // served zones, and switchable failure modes so tests can simulate a resolver that is down.
@@ -44,6 +44,8 @@ export interface StartOptions {
   delayMs?: number;
   /** The server closes itself after this long (tests must not leak listeners). Default 120 s. */
   lifetimeMs?: number;
+  /** Loopback address to listen on: 127.0.0.1 (default) or ::1, for resolvers reached over IPv6. */
+  host?: '127.0.0.1' | '::1';
 }
 
 export interface QueryLogEntry {
@@ -55,7 +57,7 @@ export interface QueryLogEntry {
 export interface DnsTestServer {
   readonly address: string;
   readonly port: number;
-  /** "127.0.0.1:PORT", the form --resolver takes. */
+  /** "127.0.0.1:PORT" or "[::1]:PORT", the form --resolver takes. */
   readonly server: string;
   readonly queries: QueryLogEntry[];
   setMode(mode: ServerMode): void;
@@ -273,30 +275,31 @@ function errorResponse(q: Query, rcode: number): Buffer {
 
 // ---- server --------------------------------------------------------------------------------
 
-async function bindBoth(): Promise<{ udp: dgram.Socket; tcp: net.Server; port: number }> {
+async function bindBoth(host: '127.0.0.1' | '::1' = '127.0.0.1'): Promise<{ udp: dgram.Socket; tcp: net.Server; port: number }> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const udp = dgram.createSocket('udp4');
+    const udp = dgram.createSocket({ type: host === '::1' ? 'udp6' : 'udp4', ipv6Only: host === '::1' });
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
-      udp.bind(0, '127.0.0.1', () => resolve());
+      udp.bind(0, host, () => resolve());
     });
     const port = udp.address().port;
     const tcp = net.createServer();
     const ok = await new Promise<boolean>((resolve) => {
       tcp.once('error', () => resolve(false));
-      tcp.listen(port, '127.0.0.1', () => resolve(true));
+      tcp.listen({ port, host, ipv6Only: host === '::1' }, () => resolve(true));
     });
     if (ok) return { udp, tcp, port };
     udp.close();
   }
-  throw new Error('could not find a port free for both UDP and TCP on 127.0.0.1');
+  throw new Error(`could not find a port free for both UDP and TCP on ${host}`);
 }
 
 export async function startDnsServer(opts: StartOptions): Promise<DnsTestServer> {
   let zones = new ZoneSet(opts.zones);
   let mode: ServerMode = 'answer';
   const queries: QueryLogEntry[] = [];
-  const { udp, tcp, port } = await bindBoth();
+  const host = opts.host ?? '127.0.0.1';
+  const { udp, tcp, port } = await bindBoth(host);
   const sockets = new Set<net.Socket>();
   let closed = false;
 
@@ -360,9 +363,9 @@ export async function startDnsServer(opts: StartOptions): Promise<DnsTestServer>
   lifetime.unref();
 
   return {
-    address: '127.0.0.1',
+    address: host,
     port,
-    server: `127.0.0.1:${port}`,
+    server: host === '::1' ? `[::1]:${port}` : `127.0.0.1:${port}`,
     queries,
     setMode: (m) => {
       mode = m;
