@@ -2,27 +2,18 @@
 // Zone file, table, JSON, DNSEndpoint objects, the operator and the doctor all read this one plan,
 // so none of them can disagree about what a record should hold.
 import ipaddr from 'ipaddr.js';
+import { domainListIssues, domainSettings, mailDomains } from '../config/domains.js';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import type { MailuConfig } from '../config/schema.js';
-import { decideEgress, type EgressIdentity } from '../model/egress.js';
+import { decideEgress } from '../model/egress.js';
 import { nonPublicRange } from '../model/address-checks.js';
-import { aliasHostnames, decideExposure, frontAddressOwner } from '../model/exposure.js';
+import { decideExposure, frontAddressOwner } from '../model/exposure.js';
 import { isIpv6, sortIps } from '../model/net.js';
-import { MAIL_PORTS } from '../config/mail-ports.js';
-import { buildSpf, SPF_MAX_BYTES, SPF_MAX_LOOKUPS } from './spf.js';
-import type { DnsPlan, DnsRecord, ManualStep, SpfPlan } from './types.js';
+import { dkimStep, domainRecords, senderSources, spfOutcome } from './domain.js';
+import type { DnsPlan, DnsRecord, DomainPlan, ManualStep } from './types.js';
 
-/** MX preference of the primary hostname (the only MX, so the value only has to be valid). */
-export const MX_PREFERENCE = 10;
-/** RFC 6186 SRV weight, as Mailu's admin shows it. */
-export const SRV_WEIGHT = 1;
-/** "Service not available" (RFC 2782 / RFC 6186 §3.4). */
-export const SRV_UNAVAILABLE = '0 0 0 .';
-
-/** Is `name` inside the zone of `domain` (the domain itself or below it)? */
-export function inZone(name: string, domain: string): boolean {
-  return name === domain || name.endsWith(`.${domain}`);
-}
+// Kept here for existing importers; one mail domain's records are derived in domain.ts.
+export { externalReportDomains, inZone, MX_PREFERENCE, SRV_UNAVAILABLE, SRV_WEIGHT } from './domain.js';
 
 /** The reverse-DNS owner name of an address: 10.113.0.203.in-addr.arpa, or nibbles under ip6.arpa. */
 export function reverseName(address: string): string {
@@ -36,89 +27,9 @@ export function reverseName(address: string): string {
   return `${hex.split('').reverse().join('.')}.ip6.arpa`;
 }
 
-/** Domains of DMARC report addresses whose consent is needed (RFC 7489 §7.1): outside the domain's tree. */
-export function externalReportDomains(domain: string, addresses: readonly string[]): string[] {
-  const out = new Set<string>();
-  for (const a of addresses) {
-    const rd = (a.split('@')[1] ?? '').toLowerCase().replace(/\.$/, '');
-    // Same organisational domain (parent or child) needs no authorisation; without a public-suffix
-    // list this is the safe approximation: it errs towards publishing an unneeded record.
-    if (rd && rd !== domain && !rd.endsWith(`.${domain}`) && !domain.endsWith(`.${rd}`)) out.add(rd);
-  }
-  return [...out].sort();
-}
-
-// Address ranges that never appear as a public sender: listing them in SPF/PTR is a config mistake.
-
 interface Computed {
   plan: DnsPlan;
   issues: ConfigIssue[];
-}
-
-/** Where each static SPF sender comes from, so limit errors can name the field to change. */
-/** Every SPF sender with the field it came from: the egress decision's, then the extras. */
-function senderSources(config: MailuConfig, egress: EgressIdentity): { path: string; entries: string[] }[] {
-  return [
-    ...egress.senderSources,
-    { path: 'dns.spf.extraIps', entries: config.dns.spf.extraIps },
-    { path: 'dns.spf.include', entries: config.dns.spf.include.map((d) => `include:${d}`) },
-  ];
-}
-
-function planSpf(config: MailuConfig, egress: EgressIdentity, issues: ConfigIssue[], warnings: string[]): SpfPlan {
-  const domain = config.domain;
-  const extra = config.dns.spf.extraIps;
-  const senders = [...egress.senderIps, ...extra];
-  const ipv4 = senders.filter((s) => !isIpv6(s));
-  const ipv6 = senders.filter((s) => isIpv6(s));
-  const built = buildSpf({ ipv4, ipv6, include: egress.spfIncludes, all: config.dns.spf.all, domain });
-  const includes = [...new Set(egress.spfIncludes.map((d) => d.toLowerCase().replace(/\.$/, '')))];
-  const senderIps = [...sortIps(senders.filter((s) => !s.includes('/'))), ...[...new Set(senders.filter((s) => s.includes('/')))].sort()];
-
-  // The limits hold for the static part even when the operator adds live addresses later: those
-  // only ever add bytes, never remove lookups.
-  if (built.lookups > SPF_MAX_LOOKUPS) {
-    const relay = config.egress.mode === 'relay' ? config.egress.spfInclude.length : 0;
-    issues.push({
-      path: 'dns.spf.include',
-      message:
-        `the SPF record for ${domain} needs ${built.lookups} include: lookups` +
-        (relay > 0 ? ` (${relay} from egress.spfInclude, ${built.lookups - relay} from dns.spf.include)` : '') +
-        `, more than the ${SPF_MAX_LOOKUPS} RFC 7208 §4.6.4 allows (receivers return permerror); drop includes or replace them by dns.spf.extraIps ranges`,
-    });
-  }
-  const sized = built.bytes + Buffer.byteLength(domain);
-  if (sized > SPF_MAX_BYTES) {
-    const shares = senderSources(config, egress)
-      .map((s) => ({ path: s.path, bytes: s.entries.reduce((n, x) => n + Buffer.byteLength(x) + 5, 0) }))
-      .filter((s) => s.bytes > 0)
-      .sort((a, b) => b.bytes - a.bytes || a.path.localeCompare(b.path));
-    const biggest = shares[0]?.path ?? 'dns.spf';
-    issues.push({
-      path: biggest,
-      message:
-        `the SPF record for ${domain} would be ${sized} bytes with its name, over the ${SPF_MAX_BYTES} of RFC 7208 §3.4 ` +
-        `(${shares.map((s) => `~${s.bytes} from ${s.path}`).join(', ')}); list CIDR ranges in dns.spf.extraIps or use an include`,
-    });
-  }
-
-  if (egress.liveFromOperator) {
-    warnings.push(
-      `the SPF record of ${domain} is kept by the mailu-k8s operator from the live sending node addresses; it is left out of the static zone file and DNSEndpoints`,
-    );
-    return { value: '', strings: [], lookups: built.lookups, bytes: 0, senderIps, includes, source: 'operator' };
-  }
-  if (senders.length === 0 && includes.length === 0) {
-    const where =
-      config.egress.mode === 'relay'
-        ? 'egress.spfInclude (the relay provider documents its SPF include)'
-        : config.egress.mode === 'ciliumGateway'
-          ? 'egress.publicIPs'
-          : 'egress.addresses';
-    warnings.push(`no sending address is known, so no SPF record can be planned for ${domain}: set ${where} or dns.spf.extraIps, or enable dns.operator`);
-    return { value: '', strings: [], lookups: 0, bytes: 0, senderIps, includes, source: 'manual' };
-  }
-  return { value: built.value, strings: built.strings, lookups: built.lookups, bytes: built.bytes, senderIps, includes, source: 'static' };
 }
 
 // Validation (checkDnsPlan) and rendering (planDns) ask for the same config's plan: compute once.
@@ -144,9 +55,9 @@ function computeUncached(config: MailuConfig): Computed {
   const add = (name: string, type: DnsRecord['type'], values: string[], source: DnsRecord['source'], purpose: string, recTtl = ttl) =>
     records.push({ name, type, ttl: recTtl, values, source, purpose });
 
-  // -- inbound mail
-  add(domain, 'MX', [`${MX_PREFERENCE} ${primary}.`], 'static', `mail for ${domain} is delivered to ${primary}`);
-
+  // -- the primary domain's MX first (it reads best at the top of its zone), then the addresses
+  const own = domainRecords(config, domain);
+  records.push(own[0]!);
   // -- the primary hostname's addresses
   const frontAddresses = sortIps(dns.addresses);
   const owner = frontAddressOwner(config);
@@ -157,6 +68,8 @@ function computeUncached(config: MailuConfig): Computed {
     if (v6.length > 0) add(primary, 'AAAA', v6, 'static', `public IPv6 address of ${primary} (MX target, client and web host)`);
   } else if (owner === 'operator') {
     add(primary, 'A', [], 'operator', `address of the node running front, kept current by the mailu-k8s operator`, dns.operator.ttl);
+    // Dual-stack: the operator publishes the front node's public IPv6 next to the A (src/operator).
+    if (config.cluster.podCidr6) add(primary, 'AAAA', [], 'operator', `IPv6 address of the node running front, kept current by the mailu-k8s operator`, dns.operator.ttl);
   } else if (owner === 'podSource') {
     add(primary, 'A', [], 'operator', `address of the node running front, published by external-dns from the front pod (pod source)`);
   } else {
@@ -172,83 +85,33 @@ function computeUncached(config: MailuConfig): Computed {
     );
   }
 
-  // -- SPF
-  const spf = planSpf(config, egress, issues, warnings);
-  const spfPurpose =
-    spf.source === 'operator'
-      ? `SPF: kept current by the mailu-k8s operator from the nodes mail leaves from`
-      : spf.source === 'manual'
-        ? `SPF: no sending address is known; publish one listing every address mail leaves from`
-        : `SPF: the addresses and services allowed to send as ${domain}`;
-  add(domain, 'TXT', spf.value ? [spf.value] : [], spf.source, spfPurpose, spf.source === 'operator' ? dns.operator.ttl : ttl);
+  // -- the primary domain's other records: SPF, DMARC, DKIM, MTA-STS, aliases, SRV (domain.ts)
+  const spfResult = spfOutcome(config);
+  issues.push(...spfResult.issues, ...domainListIssues(config));
+  warnings.push(...spfResult.warnings);
+  const spf = spfResult.spf;
+  records.push(...own.slice(1));
+  manual.push(dkimStep(config, domain));
 
-  // -- DMARC
-  const d = dns.dmarc;
-  const tags = [`v=DMARC1`, `p=${d.policy}`];
-  // RFC 7489 §6.2: a report URI may carry a size limit ("!10m").
-  if (d.rua) tags.push(`rua=mailto:${d.rua}${d.ruaSizeLimit ? `!${d.ruaSizeLimit}` : ''}`);
-  if (d.ruf) tags.push(`ruf=mailto:${d.ruf}${d.rufSizeLimit ? `!${d.rufSizeLimit}` : ''}`);
-  tags.push(`adkim=${d.adkim}`, `aspf=${d.aspf}`);
-  add(`_dmarc.${domain}`, 'TXT', [tags.join('; ')], 'static', `DMARC: policy ${d.policy} for mail failing SPF and DKIM alignment`);
-  const reportAddresses = [d.rua, d.ruf].filter((x): x is string => x !== undefined);
-  for (const rd of externalReportDomains(domain, reportAddresses)) {
-    add(
-      `${domain}._report._dmarc.${rd}`,
-      'TXT',
-      ['v=DMARC1;'],
-      'static',
-      `belongs in the zone of ${rd}, not ${domain}: ${rd} agrees to receive ${domain}'s DMARC reports (RFC 7489 §7.1)`,
-    );
-  }
-
-  // -- DKIM: the key is generated inside Mailu, so the record can only be a placeholder here.
-  const dkimName = `${dns.dkim.selector}._domainkey.${domain}`;
-  add(dkimName, 'TXT', [], 'manual', `DKIM public key of selector ${dns.dkim.selector}: copy it from Mailu's admin`);
-  manual.push({
-    kind: 'dkim',
-    subject: dkimName,
-    expected: 'v=DKIM1; k=rsa; p=<base64 public key shown in Mailu admin>',
-    instruction:
-      `In Mailu's admin open Mail domains, then ${domain}, then Details; click "Generate keys" if no key exists, and publish the DKIM TXT record shown there at ${dkimName}. ` +
-      `Until it exists, DMARC passes only through SPF.`,
+  // -- the other mail domains: each its own records, published in its own zone.
+  const domains: DomainPlan[] = mailDomains(config).map((name) => {
+    const settings = domainSettings(config, name);
+    return {
+      domain: name,
+      primary: settings.primary,
+      externalDns: settings.externalDns,
+      records: name === domain ? own : domainRecords(config, name),
+      manual: [dkimStep(config, name)],
+    };
   });
 
-  // -- MTA-STS (RFC 8461): the record announces the policy served at https://mta-sts.<domain>/.
-  if (dns.mtaSts.enabled) {
-    add(`_mta-sts.${domain}`, 'TXT', [`v=STSv1; id=${dns.mtaSts.id}`], 'static', `MTA-STS: announces the policy (mode ${dns.mtaSts.mode}); change the id whenever the policy changes`);
-  }
-
-  // -- client autoconfiguration hosts and the MTA-STS policy host: aliases of the primary hostname.
-  const aliasNames = aliasHostnames(config);
-  const aliases = aliasNames.filter((n) => n !== primary && n !== domain);
-  for (const name of aliases) {
-    const what = name.startsWith('mta-sts.') ? 'serves the MTA-STS policy' : name.startsWith('autoconfig.') ? 'Thunderbird-style client autoconfiguration' : 'Outlook-style client autodiscovery';
-    add(name, 'CNAME', [`${primary}.`], 'static', `${what} on ${primary}`);
-  }
-
-  // -- RFC 6186 SRV records: live for enabled ports, "not available" for the others.
-  const enabled = new Set(exposure.mailPorts.map((p) => p.port));
-  for (const p of MAIL_PORTS) {
-    if (!p.srv) continue;
-    const live = enabled.has(p.port);
-    add(
-      `${p.srv.label}.${domain}`,
-      'SRV',
-      [live ? `${p.srv.priority} ${SRV_WEIGHT} ${p.port} ${primary}.` : SRV_UNAVAILABLE],
-      'static',
-      live ? `clients find ${p.service} on port ${p.port} (RFC 6186)` : `${p.service} (port ${p.port}) is not offered: "service not available" (RFC 6186)`,
-    );
-  }
-  if (exposure.tlsFlavor !== 'notls') {
-    add(`_autodiscover._tcp.${domain}`, 'SRV', [`10 ${SRV_WEIGHT} 443 ${primary}.`], 'static', 'Outlook finds the autodiscover service over HTTPS');
-  }
-
   // -- further hostnames: Mailu answers on them, but their address may differ from the MX's.
-  const taken = new Set(records.filter((r) => r.type === 'CNAME').map((r) => r.name));
+  const taken = new Set(domains.flatMap((d) => d.records).filter((r) => r.type === 'CNAME').map((r) => r.name));
   for (const [i, host] of config.hostnames.entries()) {
     if (i === 0 || taken.has(host)) continue;
     if (owner === 'operator' && dns.operator.allHostnames) {
       add(host, 'A', [], 'operator', `address of the node running front (dns.operator.allHostnames), kept current by the mailu-k8s operator`, dns.operator.ttl);
+      if (config.cluster.podCidr6) add(host, 'AAAA', [], 'operator', `IPv6 address of the node running front (dns.operator.allHostnames), kept current by the mailu-k8s operator`, dns.operator.ttl);
     } else {
       manual.push({
         kind: 'info',
@@ -278,7 +141,7 @@ function computeUncached(config: MailuConfig): Computed {
       kind: 'info',
       subject: 'PTR of sending nodes',
       expected: ptrTarget,
-      instruction: `Mail leaves from node addresses the operator discovers at run time: give each of them a PTR ${ptrTarget} at its provider, and make sure ${primary} resolves back to it (FCrDNS).`,
+      instruction: `Mail leaves from node addresses the operator discovers at run time: give each of them${config.cluster.podCidr6 ? ', IPv4 and IPv6,' : ''} a PTR ${ptrTarget} at its provider, and make sure ${primary} resolves back to it (FCrDNS${config.cluster.podCidr6 ? ': A for IPv4, AAAA for IPv6' : ''}).`,
     });
   }
 
@@ -316,16 +179,17 @@ function computeUncached(config: MailuConfig): Computed {
     ttl,
     records,
     manual,
+    domains,
     warnings,
   };
   return { plan, issues };
 }
 
 /**
- * Errors that make the DNS plan unusable (SPF past RFC 7208's limits), each naming the config field
- * to change. Config validation calls this so `synth` and `dns plan` refuse such a config (exit 2).
+ * Errors that make the DNS plan unusable (SPF past RFC 7208's limits, a `domains:` list naming a
+ * domain twice or a name of ours), each naming the config field to change. Config validation calls
+ * this so `synth` and `dns plan` refuse such a config (exit 2); its warnings join the config's.
  */
-/** The plan's errors (limits receivers enforce) and its warnings, for validation. */
 export function checkDnsPlan(config: MailuConfig): { issues: ConfigIssue[]; warnings: string[] } {
   const { plan, issues } = compute(config);
   return { issues, warnings: plan.warnings };
@@ -336,4 +200,21 @@ export function planDns(config: MailuConfig): DnsPlan {
   const { plan, issues } = compute(config);
   if (issues.length > 0) throw new ConfigError(issues);
   return plan;
+}
+
+/** Names of every mail domain in the plan, the primary first. */
+export function planDomains(plan: DnsPlan): string[] {
+  return plan.domains.map((d) => d.domain);
+}
+
+/**
+ * The plan as seen from one mail domain: the plan itself for the primary domain (its zone also
+ * holds the host records), else that domain's own records and steps, so every single-domain
+ * reader (zone file, doctor checks) works per domain unchanged. Undefined for an unknown domain.
+ */
+export function planForDomain(plan: DnsPlan, domain: string): DnsPlan | undefined {
+  const d = plan.domains.find((x) => x.domain === domain);
+  if (!d) return undefined;
+  if (d.primary) return plan;
+  return { ...plan, domain: d.domain, records: d.records, manual: d.manual, domains: [d], warnings: [] };
 }

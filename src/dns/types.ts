@@ -51,7 +51,21 @@ export interface SpfPlan {
   source: RecordSource;
 }
 
+/** One mail domain's part of the plan: the records of its own zone (and its report authorisations). */
+export interface DomainPlan {
+  domain: string;
+  /** The config's `domain`. */
+  primary: boolean;
+  /** external-dns publishes its static records (DNSEndpoints). */
+  externalDns: boolean;
+  /** The domain's records (src/dns/domain.ts): MX, SPF, DMARC, DKIM, MTA-STS, aliases, SRV. */
+  records: DnsRecord[];
+  /** Steps outside the zone for this domain (its DKIM key). */
+  manual: ManualStep[];
+}
+
 export interface DnsPlan {
+  /** The primary mail domain (the config's `domain`); `records` and `manual` are its zone's. */
   domain: string;
   /** HOSTNAMES[0]: MX target, HELO/banner name, PTR target. */
   primaryHostname: string;
@@ -66,6 +80,12 @@ export interface DnsPlan {
   ttl: number;
   records: DnsRecord[];
   manual: ManualStep[];
+  /**
+   * Every mail domain, the primary first, each with its own records. The primary's records are
+   * also in `records` above, with the host records (addresses of the primary hostname, PTRs)
+   * that belong to no mail domain; planForDomain() gives one domain's view.
+   */
+  domains: DomainPlan[];
   /** Problems that do not stop rendering (e.g. SPF left to the operator). */
   warnings: string[];
 }

@@ -71,6 +71,8 @@ export function goodPlan(over: Partial<DnsPlan> = {}): DnsPlan {
       { kind: 'ptr', subject: FRONT4, expected: `${HOST}.`, instruction: 'set at the IP provider' },
       { kind: 'dkim', subject: `dkim._domainkey.${DOMAIN}`, expected: 'from Mailu admin', instruction: 'copy from admin' },
     ],
+    // One mail domain: the doctor reads the primary's records from `records` above.
+    domains: [{ domain: DOMAIN, primary: true, externalDns: false, records: [], manual: [] }],
     warnings: [],
     ...over,
   };
