@@ -38,6 +38,7 @@ import { decideBackup } from '../model/lifecycle.js';
 import { DnsOperator } from './operator.js';
 import { toYamlDocument } from './yaml-out.js';
 import { CiliumEgress } from './networking/egress.js';
+import { decideCiliumEgress } from '../model/egress.js';
 import { FrontPublicService, TraefikMailRoutes, traefikHelmChartConfigFile, traefikHelmValues } from './networking/exposure.js';
 import { NetworkPolicies } from './networking/network-policies.js';
 import { TraefikEntryPointPolicy } from './networking/traefik-guard.js';
@@ -244,7 +245,7 @@ export class MailuChart extends Chart {
         instance,
         namespace,
         gateway: config.egress,
-        excluded: [config.cluster.podCidr, config.cluster.serviceCidr],
+        plans: decideCiliumEgress(config),
       });
     }
 

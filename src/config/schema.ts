@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { DEFAULT_MAIL_PORTS, MAIL_PORT_NUMBERS } from './mail-ports.js';
 import { cidrProblem, type Family, ipOrCidr, notAnAddress } from './addresses.js';
 import { withDefaultBranch } from './branches.js';
+import { ciliumMinorVersion, dualStackCidr, mergeIpv6Half } from './dual-stack.js';
 import { backupSection } from './backup.js';
-import { DMARC_ALIGNMENTS, DMARC_POLICIES, domainsSection, MTA_STS_ID_MESSAGE, MTA_STS_ID_RE, MTA_STS_MODES } from './domains.js';
 import { classifyMailuVersion, DEFAULT_MAILU_VERSION } from './mailu-version.js';
 import { cpuAmount, memorySize, messageSize, storageSize } from './quantity.js';
 import { HELM_CHART_REQUIRED_CLAIMS, helmChartClaimClash } from './helm-chart-claims.js';
@@ -155,10 +155,14 @@ const clusterSection = z
   .strictObject({
     /** Preset for the defaults below: `k3s` fills in k3s's pod range and Traefik's namespace. */
     distribution: z.enum(['generic', 'k3s']).default('generic'),
-    /** Required unless the distribution knows it (k3s: 10.42.0.0/16). */
-    podCidr: cidr4.optional(),
+    /** Required unless the distribution knows it (k3s: 10.42.0.0/16). A k3s-style pair "v4,v6" also sets podCidr6. */
+    podCidr: dualStackCidr('podCidr').optional(),
+    /** The pod IPv6 range of a dual-stack cluster (SUBNET6); needs serviceCidr6. */
     podCidr6: cidr6.optional(),
-    serviceCidr: cidr4.default('10.43.0.0/16'),
+    /** A k3s-style pair "v4,v6" also sets serviceCidr6. */
+    serviceCidr: dualStackCidr('serviceCidr').prefault('10.43.0.0/16'),
+    /** The service IPv6 range of a dual-stack cluster; needs podCidr6. */
+    serviceCidr6: cidr6.optional(),
     clusterDomain: hostname.or(z.literal('cluster.local')).default('cluster.local'),
     /** ClusterIP of the cluster DNS (kube-dns/CoreDNS); default: the 10th address of serviceCidr. */
     dnsServiceIp: ipAddress.optional(),
@@ -169,7 +173,11 @@ const clusterSection = z
   })
   .transform((c, ctx) => {
     const preset = CLUSTER_PRESETS[c.distribution];
-    const podCidr = c.podCidr ?? preset.podCidr;
+    const podCidr = c.podCidr?.v4 ?? preset.podCidr;
+    const issuesBefore = ctx.issues.length;
+    const podCidr6 = mergeIpv6Half('podCidr', c.podCidr?.v6, c.podCidr6, ctx);
+    const serviceCidr6 = mergeIpv6Half('serviceCidr', c.serviceCidr.v6, c.serviceCidr6, ctx);
+    if (ctx.issues.length > issuesBefore || !requireBothIpv6Ranges(podCidr6, serviceCidr6, ctx)) return z.NEVER;
     if (podCidr === undefined) {
       ctx.issues.push({
         code: 'custom',
@@ -179,8 +187,32 @@ const clusterSection = z
       });
       return z.NEVER;
     }
-    return { ...c, podCidr, traefikNamespace: c.traefikNamespace ?? preset.traefikNamespace };
+    return {
+      ...c,
+      podCidr,
+      serviceCidr: c.serviceCidr.v4,
+      ...(podCidr6 ? { podCidr6 } : {}),
+      ...(serviceCidr6 ? { serviceCidr6 } : {}),
+      traefikNamespace: c.traefikNamespace ?? preset.traefikNamespace,
+    };
   });
+
+/**
+ * A dual-stack cluster has both IPv6 ranges: SUBNET6 comes from the pod range, and the
+ * NetworkPolicies' "internet" (::/0) must leave out the service range as well, or a pod could
+ * reach front through a ClusterIP with an address inside SUBNET6.
+ */
+function requireBothIpv6Ranges(pod6: string | undefined, svc6: string | undefined, ctx: z.core.$RefinementCtx): boolean {
+  if ((pod6 === undefined) === (svc6 === undefined)) return true;
+  const [missing, given, example] = pod6 === undefined ? ['podCidr6', 'serviceCidr6', '2001:db8:42::/56'] : ['serviceCidr6', 'podCidr6', '2001:db8:43::/112'];
+  ctx.issues.push({
+    code: 'custom',
+    input: undefined,
+    path: [missing],
+    message: `is required with cluster.${given}: a dual-stack cluster has an IPv6 pod range and an IPv6 service range (e.g. ${example}; k3s: the IPv6 half of --${missing === 'podCidr6' ? 'cluster-cidr' : 'service-cidr'})`,
+  });
+  return false;
+}
 
 /** A key that moved: refused with a pointer to where it lives now. */
 const movedTo = (path: string) => z.never({ error: `moved to ${path}` }).optional();
@@ -344,7 +376,10 @@ const exposureSection = z.discriminatedUnion('mode', [
         loadBalancerIP: ipAddress.optional(),
         loadBalancerClass: z.string().optional(),
         annotations: annotations.default({}),
+        /** Default on a dual-stack cluster (cluster.podCidr6): PreferDualStack; otherwise the cluster's (SingleStack). */
         ipFamilyPolicy: z.enum(['SingleStack', 'PreferDualStack', 'RequireDualStack']).optional(),
+        /** The Service's families in order; default on a dual-stack cluster: [IPv4, IPv6]. */
+        ipFamilies: z.array(z.enum(['IPv4', 'IPv6'])).min(1).max(2).optional(),
         /** Older spelling of workloads.front.replicas (one of the two). */
         replicas: z.number().int().min(1).max(10).optional(),
         proxyProtocol: z.strictObject({ trustedCidrs: z.array(cidr).min(1) }).optional(),
@@ -423,8 +458,10 @@ const egressSection = z.discriminatedUnion('mode', [
     interface: z.string().regex(/^[A-Za-z0-9_.:-]{1,15}$/, { message: 'not an interface name' }).optional(),
     /** Public IPv4 address(es) the gateway sends from (after any provider NAT). */
     publicIPs: z.array(ipAddress).default([]),
-    /** IPv6 addresses mail may leave from (Cilium < 1.18 sends IPv6 from the node itself). */
+    /** IPv6 addresses mail leaves from: the gateway's (Cilium 1.18+, ciliumVersion set) or the nodes' (older Cilium). */
     ipv6Addresses: z.array(ipAddress).default([]),
+    /** The cluster's Cilium minor release, e.g. "1.18": from 1.18 the gateway also carries IPv6 mail. */
+    ciliumVersion: ciliumMinorVersion.optional(),
   }),
   z.strictObject({
     mode: z.literal('relay'),
@@ -455,12 +492,12 @@ const dnsSection = z.strictObject({
     .prefault({}),
   dmarc: z
     .strictObject({
-      policy: z.enum(DMARC_POLICIES).default('reject'),
+      policy: z.enum(['none', 'quarantine', 'reject']).default('reject'),
       /** dmarc@example.com or mailto:dmarc@example.com[!10m]; the size limit is output as ruaSizeLimit. */
       rua: dmarcReportUri.optional(),
       ruf: dmarcReportUri.optional(),
-      adkim: z.enum(DMARC_ALIGNMENTS).default('s'),
-      aspf: z.enum(DMARC_ALIGNMENTS).default('s'),
+      adkim: z.enum(['s', 'r']).default('s'),
+      aspf: z.enum(['s', 'r']).default('s'),
     })
     .transform(withReportSizeLimits)
     .prefault({}),
@@ -468,8 +505,8 @@ const dnsSection = z.strictObject({
   mtaSts: z
     .strictObject({
       enabled: z.boolean().default(false),
-      mode: z.enum(MTA_STS_MODES).default('testing'),
-      id: z.string().regex(MTA_STS_ID_RE, { message: MTA_STS_ID_MESSAGE }).default('1'),
+      mode: z.enum(['testing', 'enforce']).default('testing'),
+      id: z.string().regex(/^[A-Za-z0-9]{1,32}$/, { message: 'MTA-STS id must be 1-32 letters/digits' }).default('1'),
     })
     .prefault({}),
   externalDns: z
@@ -512,8 +549,6 @@ export const configSchema = z.strictObject({
   instance: dnsLabel('instance name').refine((s) => s.length <= 40, { message: 'at most 40 characters' }).default('mailu'),
   domain: hostname.superRefine(notAnAddress('the mail domain')),
   hostnames: z.array(hostname.superRefine(notAnAddress('a mail hostname'))).min(1),
-  /** Further mail domains besides `domain`, each with optional DNS settings of its own (domains.ts). */
-  domains: domainsSection,
   namespace: dnsLabel('namespace').default('mailu'),
   /** Emit the Namespace itself; deleting the output then deletes it with your Secrets and volumes. */
   manageNamespace: z.boolean().default(false),

@@ -31,6 +31,7 @@ export function carry(ctx: ImportContext, chart: string, ours: string, ourDefaul
 }
 
 const PLACEHOLDER_DOMAIN = 'example.com';
+const PLACEHOLDER_SERVICE_CIDR6 = '2001:db8:43::/112';
 
 export function mapIdentity(ctx: ImportContext): void {
   const { v, out, report } = ctx;
@@ -76,6 +77,9 @@ function mapSubnet(ctx: ImportContext): void {
   if (subnet6) {
     set(out, 'cluster.podCidr6', subnet6);
     report.mapped('subnet6', 'cluster.podCidr6');
+    // A dual-stack config needs the IPv6 service range too, which the chart never knew.
+    set(out, 'cluster.serviceCidr6', PLACEHOLDER_SERVICE_CIDR6);
+    report.placeholder('subnet6', 'cluster.serviceCidr6', `the chart has no IPv6 service range: written as ${PLACEHOLDER_SERVICE_CIDR6} (a documentation range), replace it with your cluster's (the IPv6 half of --service-cidr)`);
   } else if (v.has('subnet6')) report.dflt('subnet6', 'empty: no IPv6 pod network');
 }
 

@@ -3,7 +3,7 @@
 // Traefik routes, NetworkPolicies, SRV records) reads the result of decideExposure().
 import type { MailuConfig } from '../config/schema.js';
 import type { MailPort } from '../config/mail-ports.js';
-import { domainSettings, mailDomains } from '../config/domains.js';
+import { publicServiceFamilies, type ServiceFamilies } from './dual-stack.js';
 import { HTTP_PORTS, normalisePorts, SIEVE_PORT } from './ports.js';
 
 export type TlsFlavor = 'cert' | 'mail' | 'notls';
@@ -47,6 +47,8 @@ export interface Exposure {
    * and defaults it to every TLS port (443, 465, 993, 995), so it must be set to what is listened on.
    */
   tlsPorts: number[];
+  /** IP families of the Service the internet connects to (LoadBalancer or Traefik's); none for hostPort. */
+  serviceFamilies?: ServiceFamilies;
 }
 
 export function decideExposure(config: MailuConfig): Exposure {
@@ -89,7 +91,13 @@ export function decideExposure(config: MailuConfig): Exposure {
     webBackendPort: web.kind === 'none' ? undefined : HTTP_PORTS.http,
     listenPorts: [...listen].sort((a, b) => a - b),
     tlsPorts: tlsFlavor === 'notls' ? [] : [...listen].filter((p) => TLS_ONLY_PORTS.includes(p)).sort((a, b) => a - b),
+    ...withServiceFamilies(config),
   };
+}
+
+function withServiceFamilies(config: MailuConfig): { serviceFamilies?: ServiceFamilies } {
+  const families = publicServiceFamilies(config);
+  return families ? { serviceFamilies: families } : {};
 }
 
 /** PORTS for Mailu: the listeners front must open. Never empty. */
@@ -98,19 +106,18 @@ export function mailuPorts(exp: Exposure): number[] {
 }
 
 /**
- * Names under mail domain `domain` (default the primary) that are aliases of the primary hostname:
- * the MTA-STS policy host (only with that domain's MTA-STS on) and the client-autoconfiguration
- * hosts. The DNS plan publishes exactly these; the certificate and the web routes cover exactly
- * these, so no name is certified that DNS does not publish.
+ * Names that are aliases of the primary hostname: the MTA-STS policy host (only with MTA-STS on)
+ * and the client-autoconfiguration hosts. The DNS plan publishes exactly these; the certificate
+ * and the web routes cover exactly these, so no name is certified that DNS does not publish.
  */
-export function aliasHostnames(config: MailuConfig, domain: string = config.domain): string[] {
-  const prefixes = [...(domainSettings(config, domain).mtaSts.enabled ? ['mta-sts'] : []), 'autoconfig', 'autodiscover'];
-  return prefixes.map((p) => `${p}.${domain}`);
+export function aliasHostnames(config: MailuConfig): string[] {
+  const prefixes = [...(config.dns.mtaSts.enabled ? ['mta-sts'] : []), 'autoconfig', 'autodiscover'];
+  return prefixes.map((p) => `${p}.${config.domain}`);
 }
 
-/** Names the web front answers for: every hostname plus the alias names of every mail domain. */
+/** Names the web front answers for: every hostname plus the alias names. */
 export function webHostnames(config: MailuConfig): string[] {
-  return [...new Set([...config.hostnames, ...mailDomains(config).flatMap((d) => aliasHostnames(config, d))])];
+  return [...new Set([...config.hostnames, ...aliasHostnames(config)])];
 }
 
 /** Traefik's minor[.patch] as configured, or the newest line of its major version. */

@@ -37,10 +37,21 @@ export const ACME_SOLVER: Peer = { kind: 'pods', name: 'acme-solver', labels: { 
 export const ACME_SOLVER_PORT = 8089;
 export const DB_POD = 'db';
 
+/**
+ * The internet, per family: everything but the cluster's own pod and service ranges (a pod
+ * reaching front directly or through a ClusterIP arrives with an address inside SUBNET or
+ * SUBNET6, which Mailu relays for). IPv6 only on a dual-stack cluster.
+ */
 export function internetPeers(config: MailuConfig): Peer[] {
-  const v4: Peer = { kind: 'cidrs', cidrs: ['0.0.0.0/0'], except: [config.cluster.podCidr, config.cluster.serviceCidr] };
-  const v6: Peer[] = config.cluster.podCidr6 ? [{ kind: 'cidrs', cidrs: ['::/0'], except: [config.cluster.podCidr6] }] : [];
+  const c = config.cluster;
+  const v4: Peer = { kind: 'cidrs', cidrs: ['0.0.0.0/0'], except: [c.podCidr, c.serviceCidr] };
+  const v6: Peer[] = c.podCidr6 ? [{ kind: 'cidrs', cidrs: ['::/0'], except: [c.podCidr6, ...(c.serviceCidr6 ? [c.serviceCidr6] : [])] }] : [];
   return [v4, ...v6];
+}
+
+/** Every address of the cluster's families (external services that may sit anywhere, even inside). */
+function anyAddress(config: MailuConfig): Peer {
+  return { kind: 'cidrs', cidrs: ['0.0.0.0/0', ...(config.cluster.podCidr6 ? ['::/0'] : [])], except: [] };
 }
 
 export function decideFlows(config: MailuConfig, exp: Exposure, components: Map<ComponentName, ComponentModel>): Flow[] {
@@ -122,7 +133,7 @@ export function decideFlows(config: MailuConfig, exp: Exposure, components: Map<
   if (db.type === 'postgresql' || db.type === 'mysql') {
     const port = db.port ?? (db.type === 'mysql' ? 3306 : 5432);
     // ipBlocks may not match pods (Cilium): an in-cluster database needs a pod peer as well.
-    const any: Peer[] = [{ kind: 'cidrs', cidrs: ['0.0.0.0/0'], except: [] }, { kind: 'namespace' }];
+    const any: Peer[] = [anyAddress(config), { kind: 'namespace' }];
     out('admin', tcp(port), 'external database', any);
     if (config.components.webmail === 'roundcube' && db.roundcube) out('webmail', tcp(port), 'external database (Roundcube)', any);
   }
@@ -133,19 +144,19 @@ export function decideFlows(config: MailuConfig, exp: Exposure, components: Map<
     }
     flows.push({ from: dbPeer, to: dbPeer, ports: tcp(5432, 8000), why: 'replication and instance manager' });
     flows.push({ from: { kind: 'namespace', namespace: 'cnpg-system' }, to: dbPeer, ports: tcp(8000, 5432), why: 'CloudNativePG operator status checks' });
-    flows.push({ from: dbPeer, to: { kind: 'cidrs', cidrs: ['0.0.0.0/0'], except: [] }, ports: tcp(443, 6443), why: 'instance manager talks to the Kubernetes API' });
+    flows.push({ from: dbPeer, to: anyAddress(config), ports: tcp(443, 6443), why: 'instance manager talks to the Kubernetes API' });
     // Backups to an object store on another port (MinIO's 9000, plain http): 443 is open above.
     const store = config.backup?.database;
     const storePort = store?.method === 'barmanObjectStore' ? objectStorePort(store.endpointURL) : 443;
     if (storePort !== 443) {
-      for (const to of [{ kind: 'cidrs', cidrs: ['0.0.0.0/0'], except: [] }, { kind: 'namespace' }] as Peer[]) {
+      for (const to of [anyAddress(config), { kind: 'namespace' }] as Peer[]) {
         flows.push({ from: dbPeer, to, ports: tcp(storePort), why: 'backups to the object store (backup.database.endpointURL)' });
       }
     }
     flows.push({ from: dbPeer, to: { kind: 'namespace', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } }, ports: dns, why: 'cluster DNS' });
   }
   if (config.redis.mode === 'external') {
-    const any: Peer[] = [{ kind: 'cidrs', cidrs: ['0.0.0.0/0'], except: [] }, { kind: 'namespace' }];
+    const any: Peer[] = [anyAddress(config), { kind: 'namespace' }];
     out('admin', tcp(config.redis.port), 'external Redis', any);
     out('antispam', tcp(config.redis.port), 'external Redis', any);
   }
@@ -180,7 +191,7 @@ export function decideFlows(config: MailuConfig, exp: Exposure, components: Map<
 
   if (config.dns.operator.enabled) {
     const op: Peer = { kind: 'pods', name: OPERATOR_POD, labels: { 'app.kubernetes.io/name': 'mailu', 'app.kubernetes.io/instance': config.instance, 'app.kubernetes.io/component': OPERATOR_POD } };
-    flows.push({ from: op, to: { kind: 'cidrs', cidrs: ['0.0.0.0/0'], except: [] }, ports: tcp(443, 6443), why: 'the operator watches and writes through the Kubernetes API' });
+    flows.push({ from: op, to: anyAddress(config), ports: tcp(443, 6443), why: 'the operator watches and writes through the Kubernetes API' });
     // Without metrics.enabled the pods' prometheus.io annotations invite any scraper; with it, only
     // the monitoring namespace's Prometheus.
     const scraper = monitoringPeer(config) ?? { kind: 'namespace' };

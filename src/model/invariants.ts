@@ -12,6 +12,8 @@ import { lifecycleChecks } from './lifecycle.js';
 import { knobChecks } from './knobs.js';
 import { MAIL_PORTS } from '../config/mail-ports.js';
 import { decideTrust, type Trust } from './trust.js';
+import { ciliumIpv6Warnings, nodeIpsIpv6Warnings } from './egress-checks.js';
+import { serviceFamilyIssues } from './dual-stack.js';
 import { workloadChecks } from './workloads.js';
 
 export interface CheckResult {
@@ -88,6 +90,7 @@ export function checkConfig(config: MailuConfig): CheckResult {
       'cannot carry port 25: with PROXY on 25 Mailu sends its own mail (sieve redirects and vacation replies, fetched mail) to HOSTNAMES[0]:25; inside the cluster that reaches front without a PROXY header (dropped: lost mail), or hairpins through the load balancer with a node address (relay refused). Remove 25 from exposure.ports for this load balancer, or use exposure.mode traefik (Traefik adds PROXY for in-cluster senders too), hostPort, or a load balancer without proxyProtocol (externalTrafficPolicy: Local keeps client addresses)',
     );
   }
+  errors.push(...serviceFamilyIssues(config));
   if (x.mode === 'hostPort' && x.hostPort.daemonSet && Object.keys(x.hostPort.nodeSelector).length === 0) {
     warnings.push('exposure.hostPort.daemonSet without nodeSelector: front binds mail ports on every node');
   }
@@ -108,12 +111,9 @@ export function checkConfig(config: MailuConfig): CheckResult {
   if (e.mode === 'ciliumGateway') {
     if (e.egressIP && e.interface) err('egress.interface', 'set egressIP or interface, not both (Cilium ignores a policy with both)');
     if (e.egressIP && isIpv6(e.egressIP)) err('egress.egressIP', 'must be IPv4 (the gateway SNATs IPv4)');
-    if (config.cluster.podCidr6) {
-      warnings.push(
-        'egress.mode ciliumGateway with cluster.podCidr6: on Cilium < 1.18 IPv6 mail still leaves from the node\'s own IPv6 address; list those in egress.ipv6Addresses so SPF and PTR cover them',
-      );
-    }
+    warnings.push(...ciliumIpv6Warnings(config, e));
   }
+  if (e.mode === 'nodeIps') warnings.push(...nodeIpsIpv6Warnings(config, e));
   // (No sending address known: the DNS plan warns, naming the field to set.)
 
   // -- DNS
@@ -129,6 +129,9 @@ export function checkConfig(config: MailuConfig): CheckResult {
   const cl = config.cluster;
   if (covers(cl.serviceCidr, cl.podCidr) || covers(cl.podCidr, cl.serviceCidr)) {
     err('cluster.serviceCidr', cidrOverlapAdvice(cl.podCidr, cl.serviceCidr));
+  }
+  if (cl.podCidr6 && cl.serviceCidr6 && (covers(cl.serviceCidr6, cl.podCidr6) || covers(cl.podCidr6, cl.serviceCidr6))) {
+    err('cluster.serviceCidr6', `${cl.serviceCidr6} overlaps cluster.podCidr6 ${cl.podCidr6}; a cluster's pod and service ranges never overlap: set the IPv6 halves of --cluster-cidr and --service-cidr`);
   }
   const addrs = clusterAddresses(config);
   for (const [field, ip] of [['cluster.dnsServiceIp', addrs.clusterDns], ['cluster.resolverServiceIp', addrs.resolver]] as const) {

@@ -18,10 +18,21 @@ export function isWorld(cidr: string): boolean {
   return ip.kind() === 'ipv6' && len <= 96 && covers(`${ip.toString()}/${len}`, '::ffff:0.0.0.0/96');
 }
 
-/** Wider than /16 (IPv4) or /48 (IPv6): worth a warning when trusted. */
+/**
+ * Wider than /16 (IPv4) or /48 (IPv6): worth a warning when trusted. An IPv4-mapped range
+ * (::ffff:a.b.c.d/96+n) is IPv4 written as IPv6 (dual-stack sockets report IPv4 clients so) and
+ * is judged as a.b.c.d/n: ::ffff:0:0/97 is half the IPv4 internet, not a narrow IPv6 range.
+ */
 export function isWide(cidr: string): boolean {
-  const [ip, len] = parseCidr(cidr);
+  const [ip, len] = unmapped(cidr);
   return ip.kind() === 'ipv4' ? len < 16 : len < 48;
+}
+
+/** The IPv4 range an IPv4-mapped IPv6 range stands for; any other range as it is. */
+export function unmapped(cidr: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
+  const [ip, len] = parseCidr(cidr);
+  if (ip.kind() === 'ipv6' && len >= 96 && (ip as ipaddr.IPv6).isIPv4MappedAddress()) return [(ip as ipaddr.IPv6).toIPv4Address(), len - 96];
+  return [ip, len];
 }
 
 /** Does `outer` contain all of `inner`? */

@@ -20,7 +20,7 @@ const CONFIGS: Record<string, MailuConfigInput> = {
     egress: { mode: 'ciliumGateway', nodeSelector: { gw: 'true' }, publicIPs: ['203.0.113.25'] },
   }),
   'loadBalancer + gateway API + relay, dual stack': cfg({
-    cluster: { podCidr: '10.42.0.0/16', podCidr6: 'fd42::/56' },
+    cluster: { podCidr: '10.42.0.0/16', podCidr6: 'fd42::/56', serviceCidr6: 'fd43::/112' },
     exposure: { mode: 'loadBalancer', ports: [465, 587, 993], loadBalancer: { proxyProtocol: { trustedCidrs: ['10.0.5.0/24'] }, annotations: { 'lb.example.com/x': 'y' } } },
     web: { kind: 'gatewayApi', parentRef: { name: 'gw' } },
     egress: { mode: 'relay', host: 'relay.example.net', secret: { name: 'relay' } },

@@ -10,7 +10,7 @@ import { synthesize } from '../../src/chart/synth.js';
 import { exampleConfig } from '../../src/config/example.js';
 
 type Obj = { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: any };
-const objects = synthesize({ ...exampleConfig, cluster: { podCidr: '10.42.0.0/16', podCidr6: 'fd00:42::/56', serviceCidr: '10.43.0.0/16' } }).objects as Obj[];
+const objects = synthesize({ ...exampleConfig, cluster: { podCidr: '10.42.0.0/16', podCidr6: 'fd00:42::/56', serviceCidr6: 'fd00:43::/112', serviceCidr: '10.43.0.0/16' } }).objects as Obj[];
 const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'mailu-resolver-config')!;
 const deploy = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'mailu-resolver')!;
 const conf = cm.data!['unbound.conf']!;

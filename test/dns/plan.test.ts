@@ -148,11 +148,11 @@ describe('SPF and PTR per egress mode', () => {
   });
 
   test('ciliumGateway with IPv6 pods: caveat without ipv6Addresses, ip6 terms and PTRs with them', () => {
-    const without = planDns(cfg({ cluster: { podCidr6: 'fd00:42::/56' }, egress: { ...gw, publicIPs: ['203.0.113.10'] } }));
+    const without = planDns(cfg({ cluster: { podCidr6: 'fd00:42::/56', serviceCidr6: 'fd00:43::/112' }, egress: { ...gw, publicIPs: ['203.0.113.10'] } }));
     assert.ok(without.warnings.some((w) => /egress\.ipv6Addresses/.test(w) && /1\.18/.test(w)), without.warnings.join('\n'));
     assert.equal(without.spf.value, 'v=spf1 ip4:203.0.113.10 ~all');
 
-    const withV6 = planDns(cfg({ cluster: { podCidr6: 'fd00:42::/56' }, egress: { ...gw, publicIPs: ['203.0.113.10'], ipv6Addresses: ['2001:db8:1::7'] } }));
+    const withV6 = planDns(cfg({ cluster: { podCidr6: 'fd00:42::/56', serviceCidr6: 'fd00:43::/112' }, egress: { ...gw, publicIPs: ['203.0.113.10'], ipv6Addresses: ['2001:db8:1::7'] } }));
     assert.ok(!withV6.warnings.some((w) => /egress\.ipv6Addresses/.test(w)));
     assert.equal(withV6.spf.value, 'v=spf1 ip4:203.0.113.10 ip6:2001:db8:1::7 ~all');
     const ptr6 = rec(withV6, reverseNameOf('2001:db8:1::7'), 'PTR');

@@ -70,7 +70,7 @@ describe('mailu.env policy', () => {
       secrets: { initialAdmin: { secret: { name: 'a' } }, apiToken: { name: 'api' } },
       egress: { mode: 'relay', host: 'relay.example.net', secret: { name: 'relay' } },
       dns: { dmarc: { rua: 'dmarc@example.com', ruf: 'forensic@example.com' } },
-      cluster: { podCidr: '10.42.0.0/16', podCidr6: 'fd42::/56' },
+      cluster: { podCidr: '10.42.0.0/16', podCidr6: 'fd42::/56', serviceCidr6: 'fd43::/112' },
     });
     const shared = buildModel(parseConfig(full)).env.shared;
     for (const key of Object.keys(shared)) {

@@ -96,7 +96,7 @@ describe('Cilium egress gateway', () => {
   });
 
   it('warns that IPv6 mail bypasses the gateway on a dual-stack cluster', () => {
-    const { warnings } = parseConfigWithWarnings(cilium({}, { podCidr: '10.42.0.0/16', podCidr6: 'fd42::/56' }));
+    const { warnings } = parseConfigWithWarnings(cilium({}, { podCidr: '10.42.0.0/16', podCidr6: 'fd42::/56', serviceCidr6: 'fd43::/112' }));
     assert.ok(warnings.some((w) => /IPv6/.test(w) && /egress/.test(w)), warnings.join('\n'));
   });
 

@@ -162,7 +162,7 @@ describe('NetworkPolicies across configurations', () => {
   });
 
   it('dual stack: IPv6 internet egress for smtp, still none for the helpers', () => {
-    const r = render(cfg({ components: FULL, cluster: { podCidr: '10.42.0.0/16', podCidr6: 'fd42::/56' } }));
+    const r = render(cfg({ components: FULL, cluster: { podCidr: '10.42.0.0/16', podCidr6: 'fd42::/56', serviceCidr6: 'fd43::/112' } }));
     const policies = r.policies();
     assert.equal(mayConnect(policies, r.pod('smtp'), INTERNET6, 25), true);
     assert.equal(mayConnect(policies, r.pod('resolver'), { ip: '2620:fe::fe' }, 53, 'UDP'), true);

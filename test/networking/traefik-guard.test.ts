@@ -25,7 +25,7 @@ describe('Traefik entry-point NetworkPolicy (exposure.traefik.entryPointPolicy)'
   });
 
   for (const [name, cluster, ns] of [
-    ['generic (Traefik in traefik)', { podCidr: '10.42.0.0/16', serviceCidr: '10.43.0.0/16', podCidr6: 'fd42::/56' }, 'traefik'],
+    ['generic (Traefik in traefik)', { podCidr: '10.42.0.0/16', serviceCidr: '10.43.0.0/16', podCidr6: 'fd42::/56', serviceCidr6: 'fd43::/112' }, 'traefik'],
     ['k3s (Traefik in kube-system)', { distribution: 'k3s' as const }, 'kube-system'],
   ] as const) {
     it(`${name}: only the outside and Mailu reach the mail entry points; other ports unchanged`, async (t) => {

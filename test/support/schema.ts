@@ -43,6 +43,8 @@ import { escapePointer, trackReads } from './read-tracker.js';
 export interface ValidateOptions {
   /** Which Traefik CRD set to check traefik.io kinds against (default 3). */
   traefik?: 2 | 3;
+  /** Which Cilium CRD shape to check cilium.io kinds against (default the oldest, 1.14). */
+  cilium?: '1.14' | '1.18';
   /** Namespaced kinds must carry metadata.namespace (default true: our output is applied as-is). */
   requireNamespace?: boolean;
   /** Where to read CRD files from (default `crdDir`); lets tests exercise the missing-CRD path. */
@@ -58,6 +60,7 @@ const CRD_FILES = {
   traefik3: 'traefik-v3-crds.yaml',
   externalDns: 'externaldns-dnsendpoints.yaml',
   cilium: 'cilium-egressgatewaypolicy-v2.yaml',
+  cilium118: 'cilium-egressgatewaypolicy-v2-1.18.yaml',
   velero: 'velero-schedules.yaml',
   cnpgScheduledBackup: 'cnpg-scheduledbackups.yaml',
   serviceMonitor: 'prometheus-operator-servicemonitors.yaml',
@@ -512,7 +515,7 @@ const CNPG_CLUSTER: KindSpec = {
 /** CRD-backed kinds: which file, and extra rules. Traefik picks its file from the options. */
 const CRD_KINDS: Record<string, { file: (opts: ValidateOptions) => string; extra?: KindSpec['extra'] }> = {
   'externaldns.k8s.io/v1alpha1/DNSEndpoint': { file: () => CRD_FILES.externalDns },
-  'cilium.io/v2/CiliumEgressGatewayPolicy': { file: () => CRD_FILES.cilium },
+  'cilium.io/v2/CiliumEgressGatewayPolicy': { file: (opts) => (opts.cilium === '1.18' ? CRD_FILES.cilium118 : CRD_FILES.cilium) },
   'velero.io/v1/Schedule': { file: () => CRD_FILES.velero, extra: veleroScheduleRules },
   'postgresql.cnpg.io/v1/ScheduledBackup': { file: () => CRD_FILES.cnpgScheduledBackup },
   'monitoring.coreos.com/v1/ServiceMonitor': { file: () => CRD_FILES.serviceMonitor },

@@ -48,7 +48,8 @@ export class FrontPublicService extends Construct {
               externalTrafficPolicy: lb.externalTrafficPolicy,
               ...(lb.loadBalancerIP ? { loadBalancerIP: lb.loadBalancerIP } : {}),
               ...(lb.loadBalancerClass ? { loadBalancerClass: lb.loadBalancerClass } : {}),
-              ...(lb.ipFamilyPolicy ? { ipFamilyPolicy: lb.ipFamilyPolicy } : {}),
+              // Dual-stack: both families (model/dual-stack.ts), so IPv6 clients reach the same front.
+              ...props.exposure.serviceFamilies,
             }
           : {}),
       },
@@ -132,7 +133,10 @@ export function traefikValues(exposure: Exposure, t: TraefikConfig): Record<stri
       ...(t.loadBalancerProxyCidrs.length > 0 ? { proxyProtocol: { trustedIPs: t.loadBalancerProxyCidrs } } : {}),
     };
   }
-  return { ports, service: { spec: { externalTrafficPolicy: 'Local' } } };
+  // The chart writes each entry point as --entryPoints.<name>.address=:<port>/tcp: no host part,
+  // so Traefik listens on every address of both families. Its Service gets both families too.
+  const families = exposure.serviceFamilies ?? {};
+  return { ports, service: { ...families, spec: { externalTrafficPolicy: 'Local' } } };
 }
 
 const valuesYaml = (values: Record<string, unknown>) => stringify(values, { version: '1.1' });

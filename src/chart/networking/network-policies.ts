@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import type { NetworkPolicy, NetworkPolicyPeer } from 'kubernetes-types/networking/v1.js';
 import type { Flow, Peer } from '../../model/flows.js';
 import { instanceLabels, objectLabels, selectorLabels } from '../../model/labels.js';
+import { covers } from '../../model/net.js';
 import { emit, type Manifest } from '../api.js';
 
 export interface NetworkPoliciesProps {
@@ -35,7 +36,11 @@ export function policyPeers(instance: string, p: Peer): NetworkPolicyPeer[] {
         },
       ];
     case 'cidrs':
-      return p.cidrs.map((cidr) => ({ ipBlock: { cidr, ...(p.except.length > 0 ? { except: p.except } : {}) } }));
+      return p.cidrs.map((cidr) => {
+        // An except must lie inside its cidr (the API server refuses others): each family keeps its own.
+        const except = p.except.filter((x) => covers(cidr, x));
+        return { ipBlock: { cidr, ...(except.length > 0 ? { except } : {}) } };
+      });
   }
 }
 
