@@ -10,7 +10,7 @@ import { checkDkim } from './checks/dkim.js';
 import { checkDmarc, dmarcRecords, externalReportDomains, parseDmarcRecord } from './checks/dmarc.js';
 import { checkMtaSts } from './checks/mta-sts.js';
 import { checkMx } from './checks/mx.js';
-import { checkPtr } from './checks/ptr.js';
+import { checkHostPtr, checkPtr } from './checks/ptr.js';
 import { checkSmtp } from './checks/smtp.js';
 import { checkSpf } from './checks/spf.js';
 import { checkSrv } from './checks/srv.js';
@@ -131,6 +131,9 @@ async function gather(r: DnsResolver, plan: DnsPlan, egressIps: string[]): Promi
     r.query(mtaStsHost, 'AAAA'),
     Promise.all(srvNames.map(async (name) => ({ name, answer: await r.query(name, 'SRV') }))),
   ]);
+  // The MX host's IPv6 addresses, from the AAAA answer above (shared through the cache).
+  const hostV6 = aaaa.kind === 'ok' ? [...new Set(aaaa.records.map(canonicalIp))].filter((ip) => !egressIps.includes(ip)) : [];
+  const hostPtr = await Promise.all(hostV6.map((ip) => gatherPtr(r, ip)));
   return {
     mx,
     host: { a, aaaa, cname },
@@ -138,6 +141,7 @@ async function gather(r: DnsResolver, plan: DnsPlan, egressIps: string[]): Promi
     spfProbes,
     spfEvals,
     ptr,
+    hostPtr,
     dkim: { name: `${plan.dkimSelector}._domainkey.${domain}`, txt: dkimTxt },
     dmarc,
     mtaSts: { name: `_mta-sts.${domain}`, txt: stsTxt, policyHost: { name: mtaStsHost, a: stsA, aaaa: stsAaaa } },
@@ -159,6 +163,7 @@ export function evaluate(plan: DnsPlan, live: LiveDns, o: EvaluateOptions, smtp?
     ...checkAddresses(plan, live, o.expectIps),
     ...checkSpf({ plan, live, egressIps: o.egressIps, ...relay }),
     ...checkPtr(plan, live, o.egressIps, o.relayHost),
+    ...checkHostPtr(plan, live, o.egressIps, o.relayHost),
     ...checkDkim(plan, live),
     ...checkDmarc(plan, live),
     ...checkMtaSts(plan, live),

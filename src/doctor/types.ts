@@ -59,6 +59,8 @@ export interface LiveDns {
   /** Per egress IP, evaluated with the RFC 7208 limits. */
   spfEvals: SpfEvaluation[];
   ptr: PtrLive[];
+  /** Reverse DNS of the MX host's IPv6 addresses (from its AAAA answer) that are not egress addresses. */
+  hostPtr?: PtrLive[];
   dkim: { name: string; txt: Answer<string[]> };
   dmarc: { name: string; txt: Answer<string[]>; reportAuth: ReportAuthLive[] };
   mtaSts: { name: string; txt: Answer<string[]>; policyHost: { name: string; a: Answer<string>; aaaa: Answer<string> } };

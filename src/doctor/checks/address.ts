@@ -3,7 +3,7 @@ import net from 'node:net';
 import type { DnsPlan } from '../../dns/types.js';
 import { canonicalIp } from '../resolver.js';
 import type { CheckResult, LiveDns } from '../types.js';
-import { describeMiss, lookupErrorFix, normName, result, ttlFor, zoneLine } from './common.js';
+import { describeMiss, lookupErrorFix, normName, planRecord, result, ttlFor, zoneLine } from './common.js';
 
 export function checkAddresses(plan: DnsPlan, live: Pick<LiveDns, 'host'>, expected: string[]): CheckResult[] {
   const host = normName(plan.primaryHostname);
@@ -33,6 +33,7 @@ export function checkAddresses(plan: DnsPlan, live: Pick<LiveDns, 'host'>, expec
     );
   }
 
+  out.push(...operatorAaaa(plan, host, live6, live4));
   if (found.length === 0) {
     const fix = want.length > 0 ? publishFor(want) : [`publish A (and AAAA if reachable over IPv6) records for ${host} pointing at the front's public address`];
     out.push(result('address', 'Address', title, 'fail', `${host} has no A or AAAA record: senders cannot reach the MX`, fix, data));
@@ -70,4 +71,18 @@ export function checkAddresses(plan: DnsPlan, live: Pick<LiveDns, 'host'>, expec
   const detail = `${host} → ${found.join(', ')}${problems.length > 0 ? ` (expected ${want.join(', ')}: ${problems.join('; ')})` : ''}`;
   out.push(result('address', 'Address', title, status, detail, fix, data));
   return out;
+}
+
+/**
+ * On a dual-stack cluster the operator publishes the AAAA next to the A: an A without it means the
+ * front's node reports no public IPv6 of the type read, so IPv6 senders cannot reach the MX.
+ */
+function operatorAaaa(plan: DnsPlan, host: string, live6: string[], live4: string[]): CheckResult[] {
+  if (planRecord(plan, host, 'AAAA')?.source !== 'operator' || live6.length > 0 || live4.length === 0) return [];
+  return [
+    result('address.aaaa', 'Address', `AAAA of ${host}`, 'warn', `${host} has an A record (${live4.join(', ')}) but no AAAA, although the cluster is dual-stack: IPv6-only senders cannot reach the MX`, [
+      `check that the node running front reports a public IPv6 address (kubectl get node NODE -o jsonpath='{.status.addresses}'); if it lists it only as InternalIP, set dns.operator.nodeAddressType.ipv6: InternalIP`,
+      `the operator's NodeWithoutExternalIP and NodeAddressNotPublic Events on the DNSEndpoint name the node and the address it skipped`,
+    ]),
+  ];
 }
