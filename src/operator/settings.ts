@@ -1,7 +1,7 @@
 // What the operator needs from the Mailu config, derived once. The reconciler and the pure
 // desired-state function read only this, never the config itself.
 import type { MailuConfig } from '../config/schema.js';
-import { decideEgress } from '../model/egress.js';
+import { decideEgress, gatewayCarriesIpv6 } from '../model/egress.js';
 import { frontAddressOwner } from '../model/exposure.js';
 import { OPERATOR_POD } from '../model/flows.js';
 import { MANAGED_BY, objectLabels, selectorLabels } from '../model/labels.js';
@@ -57,6 +57,16 @@ export interface OperatorSettings {
   ownerLabels: Record<string, string>;
 }
 
+/**
+ * Cilium 1.18+ on a dual-stack cluster sends IPv6 mail from the gateway node's own IPv6 address
+ * unless egress.ipv6Addresses names it; older releases leave IPv6 to each pod's node, which the
+ * config must then list (egress.ipv6Addresses), as the operator cannot know those nodes.
+ */
+function gatewayIpv6FromNode(config: MailuConfig): boolean {
+  const e = config.egress;
+  return e.mode === 'ciliumGateway' && config.cluster.podCidr6 !== undefined && gatewayCarriesIpv6(e) && e.ipv6Addresses.length === 0;
+}
+
 export function settingsFromConfig(config: MailuConfig): OperatorSettings {
   const op = config.dns.operator;
   const egress = decideEgress(config);
@@ -73,7 +83,7 @@ export function settingsFromConfig(config: MailuConfig): OperatorSettings {
       source:
         config.egress.mode === 'nodeIps'
           ? { mode: 'nodeIps', fallbackNodeSelector: { ...config.egress.nodeSelector } }
-          : { mode: 'ciliumGateway', gatewayNodeSelector: { ...config.egress.nodeSelector }, ipv6FromGateway: false },
+          : { mode: 'ciliumGateway', gatewayNodeSelector: { ...config.egress.nodeSelector }, ipv6FromGateway: gatewayIpv6FromNode(config) },
     };
   }
   const { 'app.kubernetes.io/component': _c, ...podSelector } = selectorLabels(config.instance, 'front');

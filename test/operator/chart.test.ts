@@ -11,6 +11,7 @@ import { parseConfigYaml } from '../../src/validation/index.js';
 import { objectLabels, selectorLabels } from '../../src/model/labels.js';
 import { pod } from '../support/kube-fixtures.js';
 import { Cluster, waitFor } from '../support/operator-harness.js';
+import { DUAL_STACK_CLUSTER, operatorConfig } from '../support/operator-config.js';
 import { validateAll, validateManifest } from '../support/schema.js';
 
 interface Obj {
@@ -163,7 +164,8 @@ describe('DnsOperator chart construct', () => {
     try {
       c.addNodes(['n1', { externalIPs: ['203.0.113.1', '2001:db8::1'] }]);
       c.api.create('pods', pod('front-a', { nodeName: 'n1' }));
-      const op = await c.startOperator();
+      // Dual-stack, so the address object carries an AAAA endpoint too.
+      const op = await c.startOperator({ config: operatorConfig({ cluster: DUAL_STACK_CLUSTER }) });
       await c.waitLeader(op);
       await waitFor('records', () => c.targets().length === 2 && c.endpoint('mailu-spf') !== undefined);
       for (const name of ['mailu-front-address', 'mailu-spf']) {
