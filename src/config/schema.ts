@@ -10,6 +10,7 @@ import { cidrProblem, type Family, ipOrCidr, notAnAddress } from './addresses.js
 import { withDefaultBranch } from './branches.js';
 import { ciliumMinorVersion, dualStackCidr, mergeIpv6Half } from './dual-stack.js';
 import { backupSection } from './backup.js';
+import { DMARC_ALIGNMENTS, DMARC_POLICIES, domainsSection, MTA_STS_ID_MESSAGE, MTA_STS_ID_RE, MTA_STS_MODES } from './domains.js';
 import { classifyMailuVersion, DEFAULT_MAILU_VERSION } from './mailu-version.js';
 import { cpuAmount, memorySize, messageSize, storageSize } from './quantity.js';
 import { HELM_CHART_REQUIRED_CLAIMS, helmChartClaimClash } from './helm-chart-claims.js';
@@ -492,12 +493,12 @@ const dnsSection = z.strictObject({
     .prefault({}),
   dmarc: z
     .strictObject({
-      policy: z.enum(['none', 'quarantine', 'reject']).default('reject'),
+      policy: z.enum(DMARC_POLICIES).default('reject'),
       /** dmarc@example.com or mailto:dmarc@example.com[!10m]; the size limit is output as ruaSizeLimit. */
       rua: dmarcReportUri.optional(),
       ruf: dmarcReportUri.optional(),
-      adkim: z.enum(['s', 'r']).default('s'),
-      aspf: z.enum(['s', 'r']).default('s'),
+      adkim: z.enum(DMARC_ALIGNMENTS).default('s'),
+      aspf: z.enum(DMARC_ALIGNMENTS).default('s'),
     })
     .transform(withReportSizeLimits)
     .prefault({}),
@@ -505,8 +506,8 @@ const dnsSection = z.strictObject({
   mtaSts: z
     .strictObject({
       enabled: z.boolean().default(false),
-      mode: z.enum(['testing', 'enforce']).default('testing'),
-      id: z.string().regex(/^[A-Za-z0-9]{1,32}$/, { message: 'MTA-STS id must be 1-32 letters/digits' }).default('1'),
+      mode: z.enum(MTA_STS_MODES).default('testing'),
+      id: z.string().regex(MTA_STS_ID_RE, { message: MTA_STS_ID_MESSAGE }).default('1'),
     })
     .prefault({}),
   externalDns: z
@@ -549,6 +550,8 @@ export const configSchema = z.strictObject({
   instance: dnsLabel('instance name').refine((s) => s.length <= 40, { message: 'at most 40 characters' }).default('mailu'),
   domain: hostname.superRefine(notAnAddress('the mail domain')),
   hostnames: z.array(hostname.superRefine(notAnAddress('a mail hostname'))).min(1),
+  /** Further mail domains besides `domain`, each with optional DNS settings of its own (domains.ts). */
+  domains: domainsSection,
   namespace: dnsLabel('namespace').default('mailu'),
   /** Emit the Namespace itself; deleting the output then deletes it with your Secrets and volumes. */
   manageNamespace: z.boolean().default(false),

@@ -3,6 +3,7 @@
 // Traefik routes, NetworkPolicies, SRV records) reads the result of decideExposure().
 import type { MailuConfig } from '../config/schema.js';
 import type { MailPort } from '../config/mail-ports.js';
+import { domainSettings, mailDomains } from '../config/domains.js';
 import { publicServiceFamilies, type ServiceFamilies } from './dual-stack.js';
 import { HTTP_PORTS, normalisePorts, SIEVE_PORT } from './ports.js';
 
@@ -106,18 +107,19 @@ export function mailuPorts(exp: Exposure): number[] {
 }
 
 /**
- * Names that are aliases of the primary hostname: the MTA-STS policy host (only with MTA-STS on)
- * and the client-autoconfiguration hosts. The DNS plan publishes exactly these; the certificate
- * and the web routes cover exactly these, so no name is certified that DNS does not publish.
+ * Names under mail domain `domain` (default the primary) that are aliases of the primary hostname:
+ * the MTA-STS policy host (only with that domain's MTA-STS on) and the client-autoconfiguration
+ * hosts. The DNS plan publishes exactly these; the certificate and the web routes cover exactly
+ * these, so no name is certified that DNS does not publish.
  */
-export function aliasHostnames(config: MailuConfig): string[] {
-  const prefixes = [...(config.dns.mtaSts.enabled ? ['mta-sts'] : []), 'autoconfig', 'autodiscover'];
-  return prefixes.map((p) => `${p}.${config.domain}`);
+export function aliasHostnames(config: MailuConfig, domain: string = config.domain): string[] {
+  const prefixes = [...(domainSettings(config, domain).mtaSts.enabled ? ['mta-sts'] : []), 'autoconfig', 'autodiscover'];
+  return prefixes.map((p) => `${p}.${domain}`);
 }
 
-/** Names the web front answers for: every hostname plus the alias names. */
+/** Names the web front answers for: every hostname plus the alias names of every mail domain. */
 export function webHostnames(config: MailuConfig): string[] {
-  return [...new Set([...config.hostnames, ...aliasHostnames(config)])];
+  return [...new Set([...config.hostnames, ...mailDomains(config).flatMap((d) => aliasHostnames(config, d))])];
 }
 
 /** Traefik's minor[.patch] as configured, or the newest line of its major version. */
