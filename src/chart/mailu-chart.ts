@@ -13,7 +13,6 @@ import { webHostnames } from '../model/exposure.js';
 import { buildModel, type MailuModel } from '../model/index.js';
 import { instanceLabels, MANAGED_BY, objectLabels, selectorLabels } from '../model/labels.js';
 import { OPERATOR_POD } from '../model/flows.js';
-import { mailuApiToken } from '../model/mailu-api.js';
 import { traefikValuesDelivery } from '../model/platform.js';
 import { DEFAULT_RESOURCES } from '../model/resources.js';
 import { workloadImage } from '../model/components.js';
@@ -250,10 +249,9 @@ export class MailuChart extends Chart {
       });
     }
 
-    // -- DNS records for external-dns (static ones; the operator owns the live ones)
-    if (config.dns.externalDns.enabled) {
-      for (const m of dnsEndpointManifests(planDns(config), config)) emit(this, { ...m });
-    }
+    // -- DNS records for external-dns (static ones; the operator owns the live ones), for every
+    // mail domain whose externalDns is on (dns.externalDns.enabled unless its domains: entry says)
+    for (const m of dnsEndpointManifests(planDns(config), config, { onlyPublished: true })) emit(this, { ...m });
 
     // -- the DNS operator (A/AAAA following front, SPF following the senders)
     if (config.dns.operator.enabled) {
@@ -272,7 +270,6 @@ export class MailuChart extends Chart {
         config: { yaml: toYamlDocument(config as unknown as Record<string, unknown>) },
         metricsPort: op.metricsPort,
         resources: DEFAULT_RESOURCES.operator,
-        mailuApiToken: mailuApiToken(config),
       });
     }
 

@@ -5,11 +5,13 @@ import net from 'node:net';
 import { ConfigError } from '../config/errors.js';
 import { exampleConfig } from '../config/example.js';
 import { loadConfigFile, parseConfigWithWarnings } from '../validation/index.js';
-import { planDns } from '../dns/plan.js';
+import { canonicalMailDomain } from '../config/domains.js';
+import { planDns, planDomains } from '../dns/plan.js';
+import { exitCodeForDomains, renderDomainsTable, runDoctorForDomains } from '../doctor/domains.js';
 import { decideEgress } from '../model/egress.js';
 import { renderJson, renderTable } from '../doctor/report.js';
 import { createNodeResolver, DoctorInputError, parseResolverSpec } from '../doctor/resolver.js';
-import { exitCodeFor, ResolverUnreachableError, runDoctorChecks } from '../doctor/run.js';
+import { ResolverUnreachableError } from '../doctor/run.js';
 import { parseSmtpTarget } from '../doctor/smtp.js';
 
 export interface DoctorOptions {
@@ -28,6 +30,8 @@ export interface DoctorOptions {
   strict?: boolean;
   /** Per-query DNS timeout in milliseconds (default 2000; each query is tried twice). */
   timeout?: string | number;
+  /** Only this mail domain (`domain` or one of `domains:`); every domain when omitted. */
+  domain?: string;
 }
 
 export interface DoctorIo {
@@ -74,6 +78,9 @@ export async function runDoctor(opts: DoctorOptions, io: DoctorIo = defaultIo())
 
   const { config } = parsed;
   const plan = planDns(config);
+  const all = planDomains(plan);
+  const domains = opts.domain === undefined ? all : [canonicalMailDomain(opts.domain)];
+  if (!all.includes(domains[0]!)) return fail(2, `--domain ${opts.domain} is not a mail domain of this config (${all.join(', ')})`);
   if (!opts.config) io.stderr.write(`note: no --config given, checking the embedded example config (${config.domain})\n`);
   for (const w of parsed.warnings) io.stderr.write(`warning: ${w}\n`);
 
@@ -81,8 +88,7 @@ export async function runDoctor(opts: DoctorOptions, io: DoctorIo = defaultIo())
   const resolver = createNodeResolver({ servers, ...(timeoutMs !== undefined ? { timeoutMs } : {}), tries: 2 });
   let report;
   try {
-    report = await runDoctorChecks({
-      plan,
+    report = await runDoctorForDomains(plan, domains, {
       resolver,
       egressIps: list(opts.egressIp),
       configEgressIps: egress.senderIps,
@@ -95,6 +101,10 @@ export async function runDoctor(opts: DoctorOptions, io: DoctorIo = defaultIo())
     if (e instanceof ResolverUnreachableError) return fail(1, e.message);
     throw e;
   }
-  io.stdout.write(opts.json ? renderJson(report) : renderTable(report, { color: io.color ?? false }));
-  return exitCodeFor(report, opts.strict ?? false);
+  // One domain reads as before (one report); several as one report per domain with the totals.
+  const one = report.domains.length === 1 ? report.domains[0]! : undefined;
+  const color = { color: io.color ?? false };
+  if (opts.json) io.stdout.write(one ? renderJson(one) : `${JSON.stringify(report, null, 2)}\n`);
+  else io.stdout.write(one ? renderTable(one, color) : renderDomainsTable(report, color));
+  return exitCodeForDomains(report, opts.strict ?? false);
 }

@@ -65,7 +65,8 @@ dns
   .description('print every DNS record the deployment needs')
   .option('-c, --config <file>', 'config file (YAML)')
   .addOption(new Option('-f, --format <format>', 'output format').choices(['zone', 'json', 'table']).default('table'))
-  .action((opts: { config?: string; format: 'zone' | 'json' | 'table' }) =>
+  .option('-d, --domain <name>', 'only this mail domain (default: every domain, one zone each)')
+  .action((opts: { config?: string; format: 'zone' | 'json' | 'table'; domain?: string }) =>
     runCommand(async () => (await import('./dns.js')).runDnsPlan(opts)),
   );
 
@@ -91,6 +92,7 @@ program
   .option('--timeout <ms>', 'per-query DNS timeout in milliseconds', '2000')
   .option('--json', 'machine-readable report')
   .option('--strict', 'warnings fail too')
+  .option('-d, --domain <name>', 'check only this mail domain (default: every domain of the config)')
   .action((opts: Record<string, unknown>) => runCommand(async () => (await import('./doctor.js')).runDoctor(opts)));
 
 program

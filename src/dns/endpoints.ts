@@ -68,17 +68,24 @@ function endpointsOf(records: DnsRecord[], config: MailuConfig): DnsEndpointTarg
   return [...byKey.values()];
 }
 
+const publishable = (records: DnsRecord[]): DnsRecord[] => records.filter((r) => r.source === 'static' && r.values.length > 0 && r.type !== 'PTR');
+
 /**
- * DNSEndpoint manifests for the plan's static records: `<instance>-dns-static` for the domain's own
- * zone, `<instance>-dns-other-zones` for records whose names lie outside it (e.g. the DMARC report
- * authorisation, or a primary hostname in another domain). Empty when nothing is static.
+ * DNSEndpoint manifests for the plan's static records: `<instance>-dns-static` for the primary
+ * domain's zone (with the host records), `<instance>-dns-<domain>` for each other mail domain's
+ * zone, and `<instance>-dns-other-zones` for records whose names lie outside their domain's zone
+ * (a DMARC report authorisation, a primary hostname in another domain). Objects without records
+ * are left out. With `onlyPublished` (the chart), only domains whose externalDns is on.
  */
-export function dnsEndpointManifests(plan: DnsPlan, config: MailuConfig): DnsEndpointManifest[] {
-  const publishable = plan.records.filter((r) => r.source === 'static' && r.values.length > 0 && r.type !== 'PTR');
-  const groups: [string, DnsRecord[]][] = [
-    ['dns-static', publishable.filter((r) => inZone(r.name, plan.domain))],
-    ['dns-other-zones', publishable.filter((r) => !inZone(r.name, plan.domain))],
-  ];
+export function dnsEndpointManifests(plan: DnsPlan, config: MailuConfig, opts: { onlyPublished?: boolean } = {}): DnsEndpointManifest[] {
+  const groups: [string, DnsRecord[]][] = [];
+  const foreign: DnsRecord[] = [];
+  for (const d of plan.domains.filter((x) => x.externalDns || !opts.onlyPublished)) {
+    const recs = publishable(d.primary ? plan.records : d.records);
+    groups.push([d.primary ? 'dns-static' : `dns-${d.domain}`, recs.filter((r) => inZone(r.name, d.domain))]);
+    foreign.push(...recs.filter((r) => !inZone(r.name, d.domain)));
+  }
+  groups.push(['dns-other-zones', foreign]);
   return groups
     .filter(([, recs]) => recs.length > 0)
     .map(([suffix, recs]) => ({

@@ -208,13 +208,14 @@ export function planDomains(plan: DnsPlan): string[] {
 }
 
 /**
- * The plan as seen from one mail domain: the plan itself for the primary domain (its zone also
- * holds the host records), else that domain's own records and steps, so every single-domain
- * reader (zone file, doctor checks) works per domain unchanged. Undefined for an unknown domain.
+ * The plan as seen from one mail domain: for the primary, the plan's records and steps (its zone
+ * also holds the host records); for another, that domain's own records and steps. Every
+ * single-domain reader (zone file, table, doctor checks) works on it unchanged. Undefined for a
+ * domain the plan does not have.
  */
 export function planForDomain(plan: DnsPlan, domain: string): DnsPlan | undefined {
   const d = plan.domains.find((x) => x.domain === domain);
   if (!d) return undefined;
-  if (d.primary) return plan;
+  if (d.primary) return { ...plan, domains: [d] };
   return { ...plan, domain: d.domain, records: d.records, manual: d.manual, domains: [d], warnings: [] };
 }

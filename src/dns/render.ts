@@ -1,6 +1,6 @@
 // Outputs of the DNS plan for people and tools: an RFC 1035 master file, JSON, and a table.
 // None of them decides anything; they only lay out what planDns() computed.
-import { inZone } from './plan.js';
+import { inZone, planForDomain } from './plan.js';
 import { splitTxt, TXT_CHUNK } from './spf.js';
 import type { DnsPlan, DnsRecord, ManualStep } from './types.js';
 
@@ -126,6 +126,14 @@ export function renderZone(plan: DnsPlan): string {
   return `${out.join('\n')}\n`;
 }
 
+/**
+ * One zone file per mail domain, the primary first, one after the other: each starts with its own
+ * `$ORIGIN` and holds only what belongs in (or is to be copied from) that domain's zone.
+ */
+export function renderZones(plan: DnsPlan): string {
+  return plan.domains.map((d) => renderZone(planForDomain(plan, d.domain)!)).join('\n');
+}
+
 // ---------------------------------------------------------------- JSON
 
 export function renderJson(plan: DnsPlan): string {
@@ -144,8 +152,15 @@ function stepLine(step: ManualStep): string {
   return `${label}: ${step.instruction}`;
 }
 
-/** Aligned columns for people: one row per record value, then the manual steps. */
+/**
+ * Aligned columns for people: one table per mail domain (the primary's also lists the host
+ * records), each followed by its manual steps.
+ */
 export function renderTable(plan: DnsPlan): string {
+  return plan.domains.map((d) => renderDomainTable(planForDomain(plan, d.domain)!)).join('\n');
+}
+
+function renderDomainTable(plan: DnsPlan): string {
   const header = ['NAME', 'TYPE', 'TTL', 'SOURCE', 'VALUE'];
   const rows: string[][] = [];
   for (const r of plan.records) {

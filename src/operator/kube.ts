@@ -102,9 +102,6 @@ export class DnsEndpointClient {
 export interface InvolvedObject {
   name: string;
   namespace: string;
-  /** Default: a DNSEndpoint. */
-  apiVersion?: string;
-  kind?: string;
   uid?: string;
   resourceVersion?: string;
 }
@@ -129,8 +126,8 @@ export class EventRecorder {
     const body: k8s.CoreV1Event = {
       metadata: { name: `${involved.name}.${now.getTime().toString(16)}${this.seq.toString(16)}`, namespace: this.namespace },
       involvedObject: {
-        apiVersion: involved.apiVersion ?? `${DNSENDPOINT_GROUP}/${DNSENDPOINT_VERSION}`,
-        kind: involved.kind ?? DNSENDPOINT_KIND,
+        apiVersion: `${DNSENDPOINT_GROUP}/${DNSENDPOINT_VERSION}`,
+        kind: DNSENDPOINT_KIND,
         name: involved.name,
         namespace: involved.namespace,
         ...(involved.uid ? { uid: involved.uid } : {}),
