@@ -13,6 +13,7 @@ import { webHostnames } from '../model/exposure.js';
 import { buildModel, type MailuModel } from '../model/index.js';
 import { instanceLabels, MANAGED_BY, objectLabels, selectorLabels } from '../model/labels.js';
 import { OPERATOR_POD } from '../model/flows.js';
+import { mailuApiToken } from '../model/mailu-api.js';
 import { traefikValuesDelivery } from '../model/platform.js';
 import { DEFAULT_RESOURCES } from '../model/resources.js';
 import { workloadImage } from '../model/components.js';
@@ -270,6 +271,7 @@ export class MailuChart extends Chart {
         config: { yaml: toYamlDocument(config as unknown as Record<string, unknown>) },
         metricsPort: op.metricsPort,
         resources: DEFAULT_RESOURCES.operator,
+        mailuApiToken: mailuApiToken(config),
       });
     }
 

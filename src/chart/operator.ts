@@ -4,6 +4,7 @@ import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { ConfigMap, ServiceAccount } from 'kubernetes-types/core/v1.js';
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding } from 'kubernetes-types/rbac/v1.js';
 import { Construct } from 'constructs';
+import { MAILU_API_TOKEN_ENV } from '../model/mailu-api.js';
 import { DNS_OPERATOR_WORKLOAD, plainWorkload, type WorkloadPlan } from '../model/workloads.js';
 import { emit, type Manifest } from './api.js';
 import { containerEnv, emitDisruptionBudget, podMetadata, podScheduling, podSecurity } from './pod-knobs.js';
@@ -51,6 +52,8 @@ export interface DnsOperatorProps {
   /** Lease name; the operator uses `<instance>-dns-operator`. */
   leaseName?: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Mailu's API token (dns.operator.mailuApi): read from this Secret key into MAILU_API_TOKEN. */
+  mailuApiToken?: { name: string; key: string };
 }
 
 /** The RBAC rules, exported so tests can check them: exact resources and verbs, nothing else. */
@@ -177,6 +180,7 @@ export class DnsOperator extends Construct {
                     { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                     { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                     ...Object.entries(OPERATOR_RUNTIME_ENV).map(([name, value]) => ({ name, value })),
+                    ...(props.mailuApiToken ? [{ name: MAILU_API_TOKEN_ENV, valueFrom: { secretKeyRef: { name: props.mailuApiToken.name, key: props.mailuApiToken.key } } }] : []),
                   ],
                   [],
                 ),

@@ -539,6 +539,18 @@ const dnsSection = z.strictObject({
       resyncSeconds: z.number().int().min(10).max(86400).default(300),
       leaseDurationSeconds: z.number().int().min(5).max(300).default(15),
       metricsPort: port.default(8080),
+      /** Publish every mail domain Mailu's admin knows (records, DKIM keys) from Mailu's API. */
+      mailuApi: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          /** The API token's Secret (default secrets.apiToken); never the token itself. */
+          secret: secretRef('api-token').optional(),
+          intervalSeconds: z.number().int().min(10).max(86400).default(60),
+          timeoutSeconds: z.number().int().min(1).max(120).default(10),
+          /** Ask Mailu for a DKIM key for a domain that has none (never rotates or deletes one). */
+          generateDkim: z.boolean().default(false),
+        })
+        .prefault({}),
     })
     .prefault({}),
 });

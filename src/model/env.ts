@@ -5,6 +5,7 @@ import type { ComponentName, MailuConfig } from '../config/schema.js';
 import type { ComponentModel } from './components.js';
 import { outboundTlsLevel } from './env-policy.js';
 import { redisAuthEnv, typedSettingsEnv } from './knobs.js';
+import { adminOnlyApiToken } from './mailu-api.js';
 import { type Exposure, mailuPorts } from './exposure.js';
 import type { Trust } from './trust.js';
 
@@ -165,6 +166,13 @@ export function buildEnv(
     add('admin', { name: 'INITIAL_ADMIN_PW', secret: { name: config.secrets.initialAdmin.secret.name, key: config.secrets.initialAdmin.secret.key } });
   }
   if (config.secrets.apiToken) add('admin', { name: 'API_TOKEN', secret: config.secrets.apiToken });
+  // A token for the DNS operator alone: the API on in admin only (front keeps API=false, so no
+  // public /api route); these override the shared ConfigMap's API=false in admin's container.
+  const operatorToken = adminOnlyApiToken(config);
+  if (operatorToken) {
+    add('admin', { name: 'API', value: 'true' });
+    add('admin', { name: 'API_TOKEN', secret: operatorToken });
+  }
   if (config.egress.mode === 'relay' && config.egress.secret) {
     add('smtp', { name: 'RELAYUSER', secret: { name: config.egress.secret.name, key: config.egress.secret.usernameKey } });
     add('smtp', { name: 'RELAYPASSWORD', secret: { name: config.egress.secret.name, key: config.egress.secret.passwordKey } });

@@ -192,6 +192,11 @@ export function decideFlows(config: MailuConfig, exp: Exposure, components: Map<
   if (config.dns.operator.enabled) {
     const op: Peer = { kind: 'pods', name: OPERATOR_POD, labels: { 'app.kubernetes.io/name': 'mailu', 'app.kubernetes.io/instance': config.instance, 'app.kubernetes.io/component': OPERATOR_POD } };
     flows.push({ from: op, to: anyAddress(config), ports: tcp(443, 6443), why: 'the operator watches and writes through the Kubernetes API' });
+    if (config.dns.operator.mailuApi.enabled && has('admin')) {
+      // Mailu's API on admin's own port (not through front), and the cluster DNS for admin's name.
+      flows.push({ from: op, to: comp('admin'), ports: tcp(8080), why: 'the operator reads mail domains and DKIM keys from Mailu\'s API' });
+      flows.push({ from: op, to: { kind: 'namespace', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } }, ports: dns, why: 'the operator resolves admin\'s Service name' });
+    }
     // Without metrics.enabled the pods' prometheus.io annotations invite any scraper; with it, only
     // the monitoring namespace's Prometheus.
     const scraper = monitoringPeer(config) ?? { kind: 'namespace' };

@@ -9,6 +9,7 @@ import { decideExposure, type Exposure, traefikMinor } from './exposure.js';
 import { clusterAddresses, covers, isWide, isWorld, isIpv6 } from './net.js';
 import { platformWarnings } from './platform.js';
 import { lifecycleChecks } from './lifecycle.js';
+import { mailuApiIssues } from './mailu-api.js';
 import { knobChecks } from './knobs.js';
 import { MAIL_PORTS } from '../config/mail-ports.js';
 import { decideTrust, type Trust } from './trust.js';
@@ -121,9 +122,10 @@ export function checkConfig(config: MailuConfig): CheckResult {
   if (d.addresses.length > 0 && d.operator.enabled) err('dns.addresses', 'static addresses and dns.operator.enabled both publish the A record; choose one');
   if (d.externalDns.podSource && d.operator.enabled) err('dns.externalDns.podSource', 'the pod source and dns.operator would both publish the A record; choose one');
   if (d.externalDns.podSource && x.mode !== 'hostPort') err('dns.externalDns.podSource', 'only works with exposure.mode hostPort (the record is the node\'s address)');
-  if (d.operator.enabled && x.mode !== 'hostPort' && !decideEgressNeedsOperator(config)) {
-    err('dns.operator.enabled', 'the operator publishes node addresses: it is for exposure.mode hostPort or egress from node/gateway IPs');
+  if (d.operator.enabled && x.mode !== 'hostPort' && !decideEgressNeedsOperator(config) && !d.operator.mailuApi.enabled) {
+    err('dns.operator.enabled', 'the operator publishes node addresses and Mailu\'s domains: it is for exposure.mode hostPort, egress from node/gateway IPs or dns.operator.mailuApi');
   }
+  errors.push(...mailuApiIssues(config));
 
   // -- cluster addresses
   const cl = config.cluster;

@@ -244,7 +244,7 @@ function ownedAnnotationPrefixes(config: MailuConfig): [string, string][] {
 }
 
 /** Variables the chart sets on the DNS operator's container (identity, API access, memory tuning). */
-export const OPERATOR_OWNED_ENV = /^(POD_NAME|POD_NAMESPACE|NODE_OPTIONS|MALLOC_.*|KUBERNETES_.*)$/;
+export const OPERATOR_OWNED_ENV = /^(POD_NAME|POD_NAMESPACE|NODE_OPTIONS|MALLOC_.*|KUBERNETES_.*|MAILU_API_TOKEN)$/;
 
 function runs(config: MailuConfig, name: WorkloadName): boolean {
   return name === DNS_OPERATOR_WORKLOAD ? config.dns.operator.enabled : enabledComponents(config).includes(name);

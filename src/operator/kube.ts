@@ -102,6 +102,9 @@ export class DnsEndpointClient {
 export interface InvolvedObject {
   name: string;
   namespace: string;
+  /** Default: a DNSEndpoint. */
+  apiVersion?: string;
+  kind?: string;
   uid?: string;
   resourceVersion?: string;
 }
@@ -126,8 +129,8 @@ export class EventRecorder {
     const body: k8s.CoreV1Event = {
       metadata: { name: `${involved.name}.${now.getTime().toString(16)}${this.seq.toString(16)}`, namespace: this.namespace },
       involvedObject: {
-        apiVersion: `${DNSENDPOINT_GROUP}/${DNSENDPOINT_VERSION}`,
-        kind: DNSENDPOINT_KIND,
+        apiVersion: involved.apiVersion ?? `${DNSENDPOINT_GROUP}/${DNSENDPOINT_VERSION}`,
+        kind: involved.kind ?? DNSENDPOINT_KIND,
         name: involved.name,
         namespace: involved.namespace,
         ...(involved.uid ? { uid: involved.uid } : {}),

@@ -10,11 +10,16 @@ import type { DnsEndpointObject } from './desired.js';
 import type { NodeLike, PodLike } from './facts.js';
 import { startHealthServer, type HealthServer } from './health.js';
 import { Informer, keepWhole, stripNode, stripPod, type ListPage } from './informers.js';
-import { DnsEndpointClient, EventRecorder } from './kube.js';
+import { DnsEndpointClient, EventRecorder, type InvolvedObject } from './kube.js';
 import { LeaseElector } from './leader.js';
 import { createLogger } from './logger.js';
 import { OperatorMetrics } from './metrics.js';
-import { Reconciler } from './reconciler.js';
+import { MailuApiClient } from './mailu-api/client.js';
+import { desiredDomains, domainEndpointName, type DomainCache } from './mailu-api/desired.js';
+import { MailuApiMetrics } from './mailu-api/metrics.js';
+import { MailuApiPoller } from './mailu-api/poller.js';
+import { MAILU_API_TOKEN_ENV, mailuApiUrl } from '../model/mailu-api.js';
+import { Reconciler, type DomainSource } from './reconciler.js';
 import { DNSENDPOINT_GROUP, DNSENDPOINT_PLURAL, DNSENDPOINT_VERSION, labelSelectorText, settingsFromConfig, type OperatorSettings } from './settings.js';
 import { checkLeaseTimings, defaultTimings, failoverBoundMs, type OperatorTimings } from './timings.js';
 
@@ -34,6 +39,8 @@ export interface OperatorOptions {
   defaultMetrics?: boolean;
   /** Time for every wait and timeout (tests pass one they move by hand). */
   clock?: Clock;
+  /** Mailu API access (dns.operator.mailuApi); defaults: $MAILU_API_URL or admin's Service, $MAILU_API_TOKEN, the config's interval. */
+  mailuApi?: { url?: string; token?: string; intervalMs?: number; timeoutMs?: number; maxDkimPerPoll?: number };
 }
 
 export class Operator {
@@ -45,6 +52,9 @@ export class Operator {
   readonly reconciler: Reconciler;
   private readonly informers: { pods: Informer; nodes: Informer; endpoints: Informer };
   private readonly elector: LeaseElector;
+  /** Reads Mailu's domains (dns.operator.mailuApi with a token); undefined otherwise. */
+  readonly mailuApi?: MailuApiPoller;
+  private readonly mailuApiClient?: MailuApiClient;
   private health?: HealthServer;
   private resyncTimer?: ClockTimer;
   private readonly clock: Clock;
@@ -103,10 +113,15 @@ export class Operator {
       ),
     };
     const { pods, nodes, endpoints: eps } = this.informers;
+    const events = new EventRecorder(kc, ns, 'mailu-k8s-dns-operator', this.identity);
+    const api = this.mailuApiParts(events);
+    this.mailuApi = api.poller;
+    this.mailuApiClient = api.client;
     this.reconciler = new Reconciler({
       settings: this.settings,
       endpoints,
-      events: new EventRecorder(kc, ns, 'mailu-k8s-dns-operator', this.identity),
+      events,
+      domains: api.domains,
       cache: {
         pods: () => pods.list() as readonly PodLike[],
         nodes: () => nodes.list() as readonly NodeLike[],
@@ -132,14 +147,66 @@ export class Operator {
       log: this.log,
       onStartedLeading: () => {
         this.metrics.leader.set(1);
+        this.mailuApi?.leadershipChanged(true);
         this.reconciler.leadershipChanged(true);
       },
       onStoppedLeading: () => {
         this.metrics.leader.set(0);
+        this.mailuApi?.leadershipChanged(false);
         this.reconciler.leadershipChanged(false);
       },
       onError: () => this.metrics.errors.inc({ kind: 'lease' }),
     });
+  }
+
+  /** The per-domain DNSEndpoints and, with dns.operator.mailuApi, the poller feeding them. */
+  private mailuApiParts(events: EventRecorder): { poller?: MailuApiPoller; client?: MailuApiClient; domains: DomainSource } {
+    const { config } = this.opts;
+    const cfg = config.dns.operator.mailuApi;
+    const o = this.opts.mailuApi ?? {};
+    const ns = this.settings.namespace;
+    const apiMetrics = new MailuApiMetrics(this.metrics.registry);
+    const emit = (about: InvolvedObject | 'operator', type: 'Normal' | 'Warning', reason: string, message: string) => {
+      const involved = about === 'operator' ? { name: this.settings.names.lease, namespace: ns, apiVersion: 'apps/v1', kind: 'Deployment' } : about;
+      events.emit(involved, type, reason, message).catch(() => this.metrics.errors.inc({ kind: 'event' }));
+    };
+    let poller: MailuApiPoller | undefined;
+    let client: MailuApiClient | undefined;
+    const token = o.token ?? process.env[MAILU_API_TOKEN_ENV] ?? '';
+    if (cfg.enabled && token === '') {
+      this.log.error(`dns.operator.mailuApi is on but ${MAILU_API_TOKEN_ENV} is empty: Mailu's domains are not read; published per-domain records are left as they are`);
+    } else if (cfg.enabled) {
+      const timeoutMs = o.timeoutMs ?? cfg.timeoutSeconds * 1000;
+      client = new MailuApiClient({ baseUrl: o.url ?? process.env.MAILU_API_URL ?? mailuApiUrl(config), token, timeoutMs, clock: this.clock, onRequest: (route, code) => apiMetrics.requests.inc({ route, code: String(code) }) });
+      poller = new MailuApiPoller({
+        client,
+        intervalMs: o.intervalMs ?? cfg.intervalSeconds * 1000,
+        backoffBaseMs: this.timings.backoffBaseMs * 4,
+        retryAfterMaxMs: this.timings.retryAfterMaxMs,
+        selector: config.dns.dkim.selector,
+        generateDkim: cfg.generateDkim,
+        maxDkimPerPoll: o.maxDkimPerPoll,
+        isLeader: () => this.elector.isLeader,
+        onChange: () => this.reconciler.trigger('Mailu API changed'),
+        event: emit,
+        endpointName: (d) => domainEndpointName(this.settings.instance, d),
+        namespace: ns,
+        clock: this.clock,
+        log: this.log.child({ source: 'mailu-api' }),
+        metrics: apiMetrics,
+      });
+    }
+    const cache: DomainCache = new Map();
+    const prefix = `${this.settings.instance}-domain-`;
+    const domains: DomainSource = {
+      decide: (spf, current) => {
+        const out = desiredDomains({ config, settings: this.settings, snapshot: poller?.snapshot, apiEnabled: cfg.enabled, spf, liveSpf: this.settings.spf.managed, current, cache });
+        for (const [kind, n] of Object.entries(out.counts)) apiMetrics.endpoints.set({ kind }, n);
+        return out;
+      },
+      owns: (name) => name.startsWith(prefix),
+    };
+    return { poller, client, domains };
   }
 
   get isLeader(): boolean {
@@ -181,6 +248,7 @@ export class Operator {
       if (ok) (globalThis as { gc?: () => void }).gc?.();
     });
     this.elector.start();
+    this.mailuApi?.start();
     const resync = () => {
       this.resyncTimer = this.clock.setTimeout(
         () => {
@@ -211,6 +279,8 @@ export class Operator {
     this.clock.clearTimeout(this.resyncTimer);
     const work = (async () => {
       await Promise.all(Object.values(this.informers).map((i) => i.stop()));
+      await this.mailuApi?.stop();
+      this.mailuApiClient?.close();
       await this.reconciler.stop();
       await this.elector.stop({ release: opts.release });
     })();

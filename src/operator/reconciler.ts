@@ -15,12 +15,13 @@ import type { Logger } from 'pino';
 import { isIpv6 } from '../model/net.js';
 import { exponentialBackoff, retryDelay, type Backoff } from './backoff.js';
 import { systemClock, type Clock, type ClockTimer } from './clock.js';
-import { desiredState, endpointTargets, planWrites, type DesiredState, type DnsEndpointObject, type Finding, type Write } from './desired.js';
+import { desiredState, endpointTargets, planWrites, type Decision, type DesiredState, type DnsEndpointObject, type Finding, type Plan, type Write } from './desired.js';
 import type { NodeLike, PodLike } from './facts.js';
 import { describeError, retryAfterMs, statusOf, type DnsEndpointClient, type EventRecorder, type InvolvedObject } from './kube.js';
 import type { OperatorMetrics } from './metrics.js';
 import type { OperatorSettings } from './settings.js';
 import type { OperatorTimings } from './timings.js';
+import { planDomainWrites, type DomainDesired, type DomainEntry } from './mailu-api/desired.js';
 
 export interface ReconcilerCache {
   pods(): readonly PodLike[];
@@ -39,6 +40,14 @@ export interface ReconcilerDeps {
   metrics: OperatorMetrics;
   timings: OperatorTimings;
   clock?: Clock;
+  /** One DNSEndpoint per mail domain (mailu-api/): decided from the SPF decision and what is published. */
+  domains?: DomainSource;
+}
+
+export interface DomainSource {
+  decide(spf: Decision, current: ReadonlyMap<string, DnsEndpointObject>): DomainDesired;
+  /** Is this name one of the per-domain objects (for logs and metrics)? */
+  owns(name: string): boolean;
 }
 
 /** What we last wrote, until the watch cache catches up with it. */
@@ -73,6 +82,7 @@ export class Reconciler {
   private readonly overlay = new Map<string, Overlay>();
   private active = new Map<string, Finding>();
   private pendingEvents = new Set<Promise<void>>();
+  private domainEntries: readonly DomainEntry[] = [];
   /** Reconcile passes run (for tests and benchmarks). */
   passes = 0;
 
@@ -172,8 +182,10 @@ export class Reconciler {
           else current.delete(name);
         }
       }
-      const plan = planWrites(settings, desired, current);
-      const findings = [...desired.findings];
+      const domains = this.d.domains?.decide(desired.spf, current);
+      this.domainEntries = domains?.entries ?? [];
+      const plan = this.planAll(desired, current);
+      const findings = [...desired.findings, ...(domains?.findings ?? [])];
       for (const name of plan.foreign) {
         findings.push({
           key: `foreign/${name}`,
@@ -241,7 +253,16 @@ export class Reconciler {
     this.d.metrics.setPublished('spf', endpointTargets(current.get(names.spf)), family);
   }
 
+  /** The operator's own two objects, then one per mail domain (planned separately, written alike). */
+  private planAll(desired: DesiredState, current: ReadonlyMap<string, DnsEndpointObject>): Plan {
+    const plan = planWrites(this.d.settings, desired, current);
+    if (this.domainEntries.length === 0) return plan;
+    const more = planDomainWrites(this.d.settings, this.domainEntries, current);
+    return { writes: [...plan.writes, ...more.writes], foreign: [...plan.foreign, ...more.foreign] };
+  }
+
   private recordOf(name: string): string {
+    if (this.d.domains?.owns(name)) return 'domain';
     return name === this.d.settings.names.spf ? 'spf' : 'address';
   }
 
@@ -336,7 +357,7 @@ export class Reconciler {
         if (fresh) current.set(w.name, fresh);
         else current.delete(w.name);
         this.overlay.delete(w.name);
-        const replan = planWrites(settings, desired, new Map(fresh ? [[w.name, fresh]] : []));
+        const replan = this.planAll(desired, new Map(fresh ? [[w.name, fresh]] : []));
         if (replan.foreign.includes(w.name)) {
           this.report([{ key: `foreign/${w.name}`, severity: 'error', reason: 'ForeignDNSEndpoint', message: `DNSEndpoint ${settings.namespace}/${w.name} is now owned by someone else; leaving it untouched` }], true, current);
           return current;

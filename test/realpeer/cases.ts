@@ -116,9 +116,45 @@ export function toConfig(c: Choice): MailuConfigInput {
 }
 
 export function realPeerCases(): RealPeerCase[] {
-  return pairwise().map((choice) => ({
+  const pairs = pairwise().map((choice) => ({
     name: FACTOR_NAMES.map((f) => `${f} ${choice[f]}`).join(' × '),
     choice,
     config: toConfig(choice),
   }));
+  return [...pairs, ...dualStackCases()];
+}
+
+/** IPv6 twins of the proxy ranges above, on a dual-stack cluster. */
+export const DUAL_STACK_CLUSTER = { podCidr: '10.42.0.0/16,2001:db8:42::/56', serviceCidr: '10.43.0.0/16,2001:db8:43::/112' };
+export const TRAEFIK_CIDRS6 = ['2001:db8:42:3::/64'];
+export const LB_PROXY_CIDRS6 = ['2001:db8:5::/64'];
+export const INGRESS_CIDRS6 = ['2001:db8:42:7::/64'];
+
+/**
+ * Dual-stack cases: Mailu's own scripts render nginx, dovecot and postfix configs with IPv6
+ * trust ranges (SUBNET6, REAL_IP_FROM with IPv6 proxies) that the real daemons must accept and
+ * that must trust exactly those ranges. One per proxying exposure, plus hostPort.
+ */
+function dualStackCases(): RealPeerCase[] {
+  const choices: Choice[] = [
+    { exposure: 'traefik v3', web: 'traefik', egress: 'ciliumGateway', database: 'sqlite', ports: 'all (110/995/143/4190)', webmail: 'roundcube', extras: 'fetchmail+tika+webdav' },
+    { exposure: 'loadBalancer+PROXY', web: 'ingress', egress: 'nodeIps', database: 'postgresql', ports: '+4190', webmail: 'roundcube', extras: 'none' },
+    { exposure: 'hostPort', web: 'none', egress: 'relay', database: 'sqlite', ports: 'default', webmail: 'none', extras: 'none' },
+  ];
+  return choices.map((choice) => {
+    const base = toConfig(choice);
+    const x = base.exposure as unknown as Record<string, Record<string, unknown>>;
+    if (choice.exposure === 'traefik v3') x.traefik = { ...x.traefik, trustedProxyCidrs: [...TRAEFIK_CIDRS, ...TRAEFIK_CIDRS6] };
+    if (choice.exposure === 'loadBalancer+PROXY') x.loadBalancer = { proxyProtocol: { trustedCidrs: [...LB_PROXY_CIDRS, ...LB_PROXY_CIDRS6] } };
+    const web = base.web as unknown as Record<string, unknown>;
+    if ('realIpFrom' in web) web.realIpFrom = [...(web.realIpFrom as string[]), ...(choice.web === 'traefik' ? TRAEFIK_CIDRS6 : INGRESS_CIDRS6)];
+    const egress = base.egress as unknown as Record<string, unknown>;
+    if (choice.egress === 'ciliumGateway') Object.assign(egress, { ciliumVersion: '1.18', ipv6Addresses: ['2001:db8:1::25'] });
+    if (choice.egress === 'nodeIps') egress.addresses = ['203.0.113.10', '2001:db8:1::10'];
+    return {
+      name: `dual-stack × ${FACTOR_NAMES.map((f) => `${f} ${choice[f]}`).join(' × ')}`,
+      choice,
+      config: { ...base, cluster: DUAL_STACK_CLUSTER, dns: { addresses: ['203.0.113.10', '2001:db8:1::10'] } },
+    };
+  });
 }

@@ -126,7 +126,9 @@ for (const [i, c] of cases.entries()) {
 
     await t.test('postfix relays only for loopback and the pod CIDR; a relay gets encrypted, authenticated mail', () => {
       const main = parseMainCf(b.smtp.files['/etc/postfix/main.cf']!);
-      const subnets = [model.trust.subnet, ...(model.trust.subnet6 ? [`[::1]/128`, model.trust.subnet6] : [])];
+      // postfix writes an IPv6 network with the address in brackets: [2001:db8:42::]/56.
+      const postfix6 = (cidr: string) => cidr.replace(/^(.*)\/(\d+)$/, '[$1]/$2');
+      const subnets = [model.trust.subnet, ...(model.trust.subnet6 ? [`[::1]/128`, postfix6(model.trust.subnet6)] : [])];
       assert.deepEqual(postfixList(main.mynetworks).sort(), ['127.0.0.1/32', ...subnets].sort());
       assert.deepEqual(postfixList(main.smtpd_authorized_xclient_hosts), subnets.filter((s) => s !== '[::1]/128'));
       assert.ok(parseMasterCf(b.smtp.files['/etc/postfix/master.cf']!).some((e) => e.service === '10025'), 'internal submission service');

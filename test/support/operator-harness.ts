@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 import type { MailuConfig } from '../../src/config/schema.js';
 import type { Clock } from '../../src/operator/clock.js';
 import { createLogger } from '../../src/operator/logger.js';
-import { Operator } from '../../src/operator/operator.js';
+import { Operator, type OperatorOptions } from '../../src/operator/operator.js';
 import { defaultTimings, scaleTimings, type OperatorTimings } from '../../src/operator/timings.js';
 import { KubeApiServer, type KubeObject } from './kube-api-server.js';
 import { node } from './kube-fixtures.js';
@@ -141,7 +141,9 @@ export class Cluster {
     return kc;
   }
 
-  async startOperator(opts: { config?: MailuConfig; identity?: string; timings?: Partial<OperatorTimings>; wait?: boolean; clock?: Clock } = {}): Promise<Operator> {
+  async startOperator(
+    opts: { config?: MailuConfig; identity?: string; timings?: Partial<OperatorTimings>; wait?: boolean; clock?: Clock; mailuApi?: OperatorOptions['mailuApi'] } = {},
+  ): Promise<Operator> {
     const config = opts.config ?? operatorConfig();
     const identity = opts.identity ?? `op-${this.operators.length}`;
     const sink = new Writable({
@@ -159,6 +161,7 @@ export class Cluster {
       logger: createLogger({ level: 'debug', destination: sink }),
       timings: { ...testTimings(config), ...(opts.timings ?? {}) },
       clock: opts.clock,
+      mailuApi: opts.mailuApi,
     });
     this.operators.push(op);
     await op.start();
