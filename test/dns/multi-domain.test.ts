@@ -185,6 +185,7 @@ describe('several mail domains: refusals', () => {
     ['an alias name of a mail domain', ['example.net', 'autoconfig.example.net'], 'domains[1].name', /alias \(CNAME\) of the mail domain example\.net/],
     ['a wildcard', ['*.example.net'], 'domains[0].name', /not a valid DNS name/],
     ['a single label', ['localhost'], 'domains[0].name', /at least two labels/],
+    ['MTA-STS on for a domain while front serves no policy', [{ name: 'example.net', mtaSts: { enabled: true } }], 'domains[0].mtaSts.enabled', /serves the MTA-STS policy only with dns\.mtaSts\.enabled/],
   ];
   for (const [what, domains, path, message] of cases) {
     test(what, () => {
@@ -193,6 +194,20 @@ describe('several mail domains: refusals', () => {
       assert.match(issue.message, message);
     });
   }
+
+  test('a domain\'s MTA-STS mode must be the one front serves', () => {
+    const config = merge(exampleConfig, { dns: { mtaSts: { enabled: true, mode: 'enforce' } }, domains: [{ name: 'example.net', mtaSts: { mode: 'testing' } }, { name: 'example.org', mtaSts: { mode: 'enforce', id: '7' } }] });
+    const issues = (() => {
+      try {
+        parseConfig(config as never);
+        return [];
+      } catch (e) {
+        return (e as ConfigError).issues;
+      }
+    })();
+    assert.deepEqual(issues.map((i) => i.path), ['domains[0].mtaSts.mode']);
+    assert.match(issues[0]!.message, /one MTA-STS policy for every domain, in mode enforce/);
+  });
 
   test('an unknown key or a bad value inside an entry names its field', () => {
     const issues = refusal([{ name: 'example.net', dmarc: { policy: 'maybe' }, mtaSts: { id: 'x-y' }, dkim: {} }]).issues.map((i) => i.path);
