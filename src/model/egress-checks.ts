@@ -2,7 +2,7 @@
 // the IPv6 source address, and reject mail whose sender lacks SPF and a matching PTR. Each egress
 // mode names the field that makes its IPv6 senders known.
 import type { MailuConfig } from '../config/schema.js';
-import { CILIUM_IPV6_EGRESS, gatewayCarriesIpv6 } from './egress.js';
+import { CILIUM_IPV6_EGRESS, decideEgress, gatewayCarriesIpv6 } from './egress.js';
 import { isIpv6 } from './net.js';
 
 type Egress<M extends MailuConfig['egress']['mode']> = Extract<MailuConfig['egress'], { mode: M }>;
@@ -14,7 +14,8 @@ export function ciliumIpv6Warnings(config: MailuConfig, e: Egress<'ciliumGateway
       `egress.mode ciliumGateway with cluster.podCidr6: before Cilium ${CILIUM_IPV6_EGRESS} the gateway carries IPv4 only and IPv6 mail leaves from each node's own IPv6 address; list those in egress.ipv6Addresses so SPF and PTR cover them (on Cilium ${CILIUM_IPV6_EGRESS} or later set egress.ciliumVersion: "${CILIUM_IPV6_EGRESS}" to route IPv6 through the gateway too)`,
     ];
   }
-  if (e.ipv6Addresses.length === 0 && !config.dns.operator.enabled) {
+  // Only an operator that keeps SPF live follows the gateway's IPv6; with static publicIPs it does not.
+  if (e.ipv6Addresses.length === 0 && !decideEgress(config).liveFromOperator) {
     return [
       `egress.ipv6Addresses is empty: with Cilium ${e.ciliumVersion} IPv6 mail leaves through the gateway from the first IPv6 address of ${e.interface ? `interface ${e.interface}` : 'its default-route interface'}; list that address so SPF and PTR cover it`,
     ];

@@ -137,6 +137,12 @@ describe('IPv6 senders', () => {
   it('warns when the IPv6 sender addresses are unknown', () => {
     const gw = parseConfigWithWarnings(gateway({ ciliumVersion: '1.18' })).warnings;
     assert.ok(gw.some((w) => /egress\.ipv6Addresses is empty/.test(w) && /default-route interface/.test(w)), gw.join('\n'));
+    // The operator follows the gateway's IPv6 only when it keeps SPF (no static publicIPs): with
+    // publicIPs set the record is static, so the warning stays even with the operator on.
+    const withOperator = (over: Record<string, unknown>) =>
+      parseConfigWithWarnings({ ...gateway({ ciliumVersion: '1.18', ...over }), dns: { operator: { enabled: true } } } as MailuConfigInput).warnings;
+    assert.ok(withOperator({}).some((w) => /egress\.ipv6Addresses is empty/.test(w)), 'static SPF: still warned');
+    assert.ok(!withOperator({ publicIPs: [] }).some((w) => /egress\.ipv6Addresses is empty/.test(w)), 'live SPF: the operator follows the gateway');
     const nodes = parseConfigWithWarnings(cfg({ cluster: DUAL, egress: { mode: 'nodeIps', addresses: ['203.0.113.10'] } })).warnings;
     assert.ok(nodes.some((w) => /egress\.addresses lists no IPv6 address/.test(w)), nodes.join('\n'));
     const both = parseConfigWithWarnings(cfg({ cluster: DUAL, egress: { mode: 'nodeIps', addresses: ['203.0.113.10', '2001:db8:1::10'] } })).warnings;
