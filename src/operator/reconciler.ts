@@ -146,6 +146,31 @@ export class Reconciler {
     }
   }
 
+  /** The address and SPF objects as the API has them now, over the cached view. */
+  private async rereadOwn(current: Map<string, DnsEndpointObject>): Promise<Map<string, DnsEndpointObject>> {
+    for (const name of [this.d.settings.names.address, this.d.settings.names.spf]) {
+      const o = await this.d.endpoints.get(name);
+      if (o) current.set(name, o);
+      else current.delete(name);
+    }
+    return current;
+  }
+
+  /**
+   * Every DNSEndpoint of the namespace as the API has it now: with one object per mail domain,
+   * a paged list costs a request or two where a read per object would cost hundreds.
+   */
+  private async listedView(): Promise<Map<string, DnsEndpointObject>> {
+    const view = new Map<string, DnsEndpointObject>();
+    let continueToken: string | undefined;
+    do {
+      const page = await this.d.endpoints.list({ limit: 500, continueToken });
+      for (const o of page.items) view.set(o.metadata.name, o);
+      continueToken = page.metadata?.continue || undefined;
+    } while (continueToken);
+    return view;
+  }
+
   private currentView(): Map<string, DnsEndpointObject> {
     const view = new Map(this.d.cache.endpoints());
     for (const [name, o] of [...this.overlay]) {
@@ -175,13 +200,8 @@ export class Reconciler {
       this.observe(desired);
       const leader = this.d.isLeader();
       let current = this.currentView();
-      if (leader && fresh) {
-        for (const name of [settings.names.address, settings.names.spf]) {
-          const o = await this.d.endpoints.get(name);
-          if (o) current.set(name, o);
-          else current.delete(name);
-        }
-      }
+      // With per-domain objects a fresh pass lists them all; otherwise two reads are cheaper.
+      if (leader && fresh) current = this.domainEntries.length > 0 ? await this.listedView() : await this.rereadOwn(current);
       const domains = this.d.domains?.decide(desired.spf, current);
       this.domainEntries = domains?.entries ?? [];
       const plan = this.planAll(desired, current);

@@ -150,6 +150,19 @@ describe('operator: records from Mailu\'s API', () => {
       assert.equal(api.count('POST', '/api/v1/domain'), 0, 'no key generated without generateDkim');
     }));
 
+  it('a periodic resync re-reads the per-domain objects with one paged list, never a read per object', () =>
+    withSetup(async (c, api) => {
+      for (let i = 0; i < 12; i++) api.addDomain(`d${i}.org`, { dkim: true });
+      const op = await c.startOperator({ config: apiConfig(), timings: { resyncMs: 300 }, mailuApi: { url: api.url, token: api.opts.token, intervalMs: INTERVAL_MS, timeoutMs: 500 } });
+      await c.waitLeader(op);
+      await waitFor('every domain published', () => domainObjects(c).length === 12);
+      await c.settle(op);
+      c.api.resetCounts();
+      await waitFor('two resyncs', () => c.api.count('LIST dnsendpoints') >= 2);
+      assert.equal(c.api.count('GET dnsendpoints'), 0, 'no read per object');
+      assert.equal(domainObjects(c).length, 12);
+    }));
+
   it('an API that fails (down, 500, 403, slow) keeps the last records, counts it, records one Event per outage; readiness stays', () =>
     withSetup(async (c, api) => {
       api.addDomain('example.com', { dkim: true });
