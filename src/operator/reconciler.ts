@@ -67,6 +67,9 @@ function family(t: string): string {
   }
 }
 
+/** Record Events a pass sends about single objects before it folds the rest into one. */
+export const MAX_RECORD_EVENTS = 10;
+
 export class Reconciler {
   private running?: Promise<void>;
   private dirty = false;
@@ -82,6 +85,8 @@ export class Reconciler {
   private readonly overlay = new Map<string, Overlay>();
   private active = new Map<string, Finding>();
   private pendingEvents = new Set<Promise<void>>();
+  /** Record Events of this pass's writes: the first few name their object, the rest are counted. */
+  private recordEvents = { sent: 0, folded: 0 };
   private domainEntries: readonly DomainEntry[] = [];
   /** Reconcile passes run (for tests and benchmarks). */
   passes = 0;
@@ -217,7 +222,9 @@ export class Reconciler {
       metrics.foreignObjects.set(plan.foreign.length);
       this.report(findings, leader, current);
       if (leader) {
+        this.recordEvents = { sent: 0, folded: 0 };
         for (const w of plan.writes) current = await this.execute(w, desired, current);
+        this.foldedEventsSummary();
       } else if (plan.writes.length > 0) {
         this.d.log.debug({ writes: plan.writes.length }, 'not (sure to be) the leader: the next term redoes these writes');
       }
@@ -284,6 +291,28 @@ export class Reconciler {
   private recordOf(name: string): string {
     if (this.d.domains?.owns(name)) return 'domain';
     return name === this.d.settings.names.spf ? 'spf' : 'address';
+  }
+
+  /**
+   * One Event per changed object, up to MAX_RECORD_EVENTS a pass: publishing hundreds of mail
+   * domains at once would otherwise send hundreds of Events at the same moment (every change is
+   * still logged).
+   */
+  private recordEventDue(): boolean {
+    if (this.recordEvents.sent < MAX_RECORD_EVENTS) {
+      this.recordEvents.sent++;
+      return true;
+    }
+    this.recordEvents.folded++;
+    return false;
+  }
+
+  /** The changes past MAX_RECORD_EVENTS, as one Event on the operator's Deployment. */
+  private foldedEventsSummary(): void {
+    const { folded } = this.recordEvents;
+    if (folded === 0) return;
+    const { namespace, names } = this.d.settings;
+    this.event({ name: names.lease, namespace, apiVersion: 'apps/v1', kind: 'Deployment' }, 'Normal', 'RecordsChanged', `${folded} more DNSEndpoints changed in this pass; the operator's log names each`);
   }
 
   private involved(name: string, current: ReadonlyMap<string, DnsEndpointObject>): InvolvedObject {
@@ -395,7 +424,7 @@ export class Reconciler {
       this.overlay.set(w.name, { deletedUid: w.uid });
       current.delete(w.name);
       this.d.log.info({ record, name: w.name, before: w.before, why: w.why }, 'DNSEndpoint deleted');
-      this.event({ name: w.name, namespace: this.d.settings.namespace, uid: w.uid }, 'Normal', 'RecordRemoved', `removed ${record} record (was ${w.before.join(', ') || 'empty'}): ${w.why}`);
+      if (this.recordEventDue()) this.event({ name: w.name, namespace: this.d.settings.namespace, uid: w.uid }, 'Normal', 'RecordRemoved', `removed ${record} record (was ${w.before.join(', ') || 'empty'}): ${w.why}`);
       return;
     }
     const obj = result ?? w.body;
@@ -404,7 +433,7 @@ export class Reconciler {
     const before = w.op === 'update' ? w.before : [];
     const changed = before.join(',') !== w.targets.join(',');
     this.d.log.info({ record, name: w.name, op: w.op, before, after: w.targets, resourceVersion: obj.metadata.resourceVersion }, changed ? 'DNSEndpoint targets changed' : 'DNSEndpoint updated');
-    if (changed) {
+    if (changed && this.recordEventDue()) {
       this.event(
         this.involved(w.name, current),
         'Normal',

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import type { MailuConfig } from '../../src/config/schema.js';
 import { DOMAIN_ANNOTATION, belongsTo, domainEndpointName } from '../../src/operator/mailu-api/desired.js';
 import type { Operator } from '../../src/operator/operator.js';
+import { MAX_RECORD_EVENTS } from '../../src/operator/reconciler.js';
 import type { KubeObject } from '../support/kube-api-server.js';
 import { pod } from '../support/kube-fixtures.js';
 import { fakeDkimKey, MailuApiServer } from '../support/mailu-api-server.js';
@@ -157,6 +158,10 @@ describe('operator: records from Mailu\'s API', () => {
       await c.waitLeader(op);
       await waitFor('every domain published', () => domainObjects(c).length === 12);
       await c.settle(op);
+      // Publishing many domains at once: one Event per object up to the cap, the rest folded into one.
+      await waitFor('folded Event', () => c.events('RecordsChanged').length === 1);
+      assert.equal(c.events('TargetsChanged').length, MAX_RECORD_EVENTS);
+      assert.match(String(c.events('RecordsChanged')[0]!.message), /^\d+ more DNSEndpoints changed/);
       c.api.resetCounts();
       await waitFor('two resyncs', () => c.api.count('LIST dnsendpoints') >= 2);
       assert.equal(c.api.count('GET dnsendpoints'), 0, 'no read per object');
