@@ -5,7 +5,8 @@ import type { ConfigIssue } from '../config/errors.js';
 import type { MailuConfig } from '../config/schema.js';
 import { cidrOverlapAdvice, publicAddressWarnings } from './address-checks.js';
 import { envPolicyIssues } from './env-policy.js';
-import { decideExposure, type Exposure, traefikMinor } from './exposure.js';
+import { decideExposure, type Exposure, traefikMinor, webHostnames } from './exposure.js';
+import { mailDomains } from '../config/domains.js';
 import { clusterAddresses, covers, isWide, isWorld, isIpv6 } from './net.js';
 import { platformWarnings } from './platform.js';
 import { lifecycleChecks } from './lifecycle.js';
@@ -157,6 +158,7 @@ export function checkConfig(config: MailuConfig): CheckResult {
 
   warnings.push(...platformWarnings(config));
   warnings.push(...publicAddressWarnings(config));
+  warnings.push(...certificateWarnings(config));
   // -- the Mailu release and the backup section (lifecycle.ts)
   const lifecycle = lifecycleChecks(config);
   errors.push(...lifecycle.errors);
@@ -173,6 +175,19 @@ export function checkConfig(config: MailuConfig): CheckResult {
     errors.push(...trustViolations(config, exp, trust));
   }
   return { errors, warnings };
+}
+
+/** Let's Encrypt's limit of names on one certificate; many mail domains reach it. */
+export const CERTIFICATE_MAX_NAMES = 100;
+
+function certificateWarnings(config: MailuConfig): string[] {
+  if (config.tls.source !== 'certManager') return [];
+  const names = webHostnames(config).length;
+  if (names <= CERTIFICATE_MAX_NAMES) return [];
+  return [
+    `domains: the Certificate names ${names} hosts (hostnames plus the autoconfig, autodiscover and mta-sts names of ${mailDomains(config).length} mail domains); ` +
+      `Let's Encrypt issues at most ${CERTIFICATE_MAX_NAMES} names per certificate, so issuance fails there: spread the domains over instances or use an issuer without that limit`,
+  ];
 }
 
 function decideEgressNeedsOperator(config: MailuConfig): boolean {

@@ -10,7 +10,8 @@ import { stringify } from 'yaml';
 import type { MailuConfigInput } from '../../src/config/schema.js';
 import type { DnsEndpointManifest } from '../../src/dns/endpoints.js';
 import { planDns } from '../../src/dns/plan.js';
-import { parseConfig } from '../../src/validation/index.js';
+import { parseConfig, parseConfigWithWarnings } from '../../src/validation/index.js';
+import { CERTIFICATE_MAX_NAMES } from '../../src/model/invariants.js';
 import { validateAll } from '../support/schema.js';
 import { BASE, cli, ensureBuilt, render } from '../support/chart-helpers.js';
 
@@ -28,6 +29,20 @@ function planAliases(config: MailuConfigInput): string[] {
 
 describe('several mail domains in the chart', () => {
   const out = render(THREE);
+
+  it('warns, naming domains, when the Certificate passes the 100 names Let\'s Encrypt issues', () => {
+    const many = (n: number): MailuConfigInput => ({ ...THREE, domains: Array.from({ length: n }, (_, i) => `d${i}.example`) });
+    const names = (c: MailuConfigInput) => (render(c).all('Certificate')[0] as unknown as { spec: { dnsNames: string[] } }).spec.dnsNames.length;
+    const certWarning = (c: MailuConfigInput) => parseConfigWithWarnings(c).warnings.filter((w) => /Let's Encrypt/.test(w));
+    // mail.example.com + 3 aliases of example.com + 2 per further domain (MTA-STS on for all: 3)
+    const under = many(32);
+    assert.ok(names(under) <= CERTIFICATE_MAX_NAMES, String(names(under)));
+    assert.deepEqual(certWarning(under), []);
+    const over = many(34);
+    assert.ok(names(over) > CERTIFICATE_MAX_NAMES, String(names(over)));
+    const [w] = certWarning(over);
+    assert.match(w ?? '', new RegExp(`^domains: the Certificate names ${names(over)} hosts .* 35 mail domains`));
+  });
 
   it('the Certificate carries the hostnames and exactly the alias names the plan publishes', () => {
     const [cert] = out.all('Certificate') as unknown as { spec: { dnsNames: string[]; commonName: string } }[];
