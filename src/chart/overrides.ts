@@ -9,6 +9,7 @@ import type { ConfigMap, Volume, VolumeMount } from 'kubernetes-types/core/v1.js
 import { OVERRIDE_DAEMONS, userConfigMap } from '../config/overrides.js';
 import type { ComponentName } from '../config/schema.js';
 import type { MailuModel } from '../model/index.js';
+import { mtaStsPolicies } from '../model/exposure.js';
 import { OVERRIDE_COMPONENT } from '../model/knobs.js';
 import { objectLabels } from '../model/labels.js';
 import { emit, type Manifest } from './api.js';
@@ -44,7 +45,8 @@ export function planFileSets(model: MailuModel): FileSet[] {
     const user = source ? userConfigMap(source) : undefined;
     const data: Record<string, string> = source && !user ? { ...source } : {};
     // front serves the MTA-STS policy from its /overrides (an nginx location).
-    if (daemon === 'nginx' && config.dns.mtaSts.enabled) data['mta-sts.conf'] = mtaStsOverride(config.dns.mtaSts.mode, [config.hostnames[0]!]);
+    const policies = daemon === 'nginx' ? mtaStsPolicies(config) : [];
+    if (policies.length > 0) data['mta-sts.conf'] = mtaStsOverride(policies, [config.hostnames[0]!]);
     if (Object.keys(data).length === 0 && !user) continue;
     sets.push({
       component,

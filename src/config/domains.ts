@@ -168,24 +168,7 @@ export function domainListIssues(config: MailuConfig): ConfigIssue[] {
       issues.push({ path, message: `${d.name} is published as an alias (CNAME) of the mail domain ${parent}; a name with a CNAME cannot also hold a mail domain's MX and TXT records` });
     }
     if (!seen.has(d.name)) seen.set(d.name, i);
-    issues.push(...mtaStsIssues(config, d, i));
   }
   return issues;
 }
 
-/**
- * front serves one MTA-STS policy, for every mail domain's `mta-sts.` host, and only when
- * dns.mtaSts is on: a domain may leave MTA-STS out or give its own id, but not announce a policy
- * that is not served, or a mode other than the one served.
- */
-function mtaStsIssues(config: MailuConfig, d: DomainEntry, i: number): ConfigIssue[] {
-  const own = d.mtaSts;
-  const served = config.dns.mtaSts;
-  if (own?.enabled === true && !served.enabled) {
-    return [{ path: `domains[${i}].mtaSts.enabled`, message: 'front serves the MTA-STS policy only with dns.mtaSts.enabled: turn that on (and leave MTA-STS off for the domains that should not announce it)' }];
-  }
-  if (own?.mode !== undefined && own.mode !== served.mode && (own.enabled ?? served.enabled)) {
-    return [{ path: `domains[${i}].mtaSts.mode`, message: `front serves one MTA-STS policy for every domain, in mode ${served.mode} (dns.mtaSts.mode); a domain cannot announce another mode` }];
-  }
-  return [];
-}

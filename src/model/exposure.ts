@@ -117,6 +117,20 @@ export function aliasHostnames(config: MailuConfig, domain: string = config.doma
   return prefixes.map((p) => `${p}.${domain}`);
 }
 
+/** A mail domain's MTA-STS policy as front serves it: on its `mta-sts.` host, in its own mode. */
+export interface MtaStsPolicy {
+  host: string;
+  mode: 'testing' | 'enforce';
+}
+
+/** The policies front serves: one per mail domain with MTA-STS on (the plan announces exactly these). */
+export function mtaStsPolicies(config: MailuConfig): MtaStsPolicy[] {
+  return mailDomains(config).flatMap((d) => {
+    const { mtaSts } = domainSettings(config, d);
+    return mtaSts.enabled ? [{ host: `mta-sts.${d}`, mode: mtaSts.mode }] : [];
+  });
+}
+
 /** Names the web front answers for: every hostname plus the alias names of every mail domain. */
 export function webHostnames(config: MailuConfig): string[] {
   return [...new Set([...config.hostnames, ...mailDomains(config).flatMap((d) => aliasHostnames(config, d))])];

@@ -8,6 +8,7 @@ import { quantityToBytes } from '../config/quantity.js';
 import { userConfigMap } from '../config/overrides.js';
 import type { ComponentName, MailuConfig } from '../config/schema.js';
 import { enabledComponents } from './components.js';
+import { mtaStsPolicies } from './exposure.js';
 import type { CheckResult } from './invariants.js';
 
 /** The typed Mailu settings as environment (only those set: Mailu's defaults stay Mailu's). */
@@ -83,8 +84,8 @@ function overrideChecks(config: MailuConfig, err: (path: string, message: string
     err('overrides.roundcube', `only Roundcube reads these files, and components.webmail is "${config.components.webmail}"`);
   }
   // front's /overrides also carries the MTA-STS policy mailu-k8s writes (dns.mtaSts).
-  if (o.nginx && config.dns.mtaSts.enabled && 'mta-sts.conf' in o.nginx && !userConfigMap(o.nginx)) {
-    err('overrides.nginx.mta-sts.conf', 'is the file mailu-k8s writes for the MTA-STS policy (dns.mtaSts.enabled); choose another name');
+  if (o.nginx && mtaStsPolicies(config).length > 0 && 'mta-sts.conf' in o.nginx && !userConfigMap(o.nginx)) {
+    err('overrides.nginx.mta-sts.conf', 'is the file mailu-k8s writes for the MTA-STS policies (dns.mtaSts.enabled or a domain\'s mtaSts.enabled); choose another name');
   }
 }
 

@@ -110,7 +110,7 @@ describe('refused, naming the file', () => {
     assert.match(messageAt(cfg({ components: { webmail: 'snappymail' }, overrides: { roundcube: { 'a.inc': 'x' } } }), 'overrides.roundcube'), /only Roundcube reads/);
     assert.match(
       messageAt(cfg({ dns: { addresses: ['203.0.113.10'], mtaSts: { enabled: true } }, overrides: { nginx: { 'mta-sts.conf': 'x' } } }), 'overrides.nginx.mta-sts.conf'),
-      /the file mailu-k8s writes for the MTA-STS policy/,
+      /the file mailu-k8s writes for the MTA-STS policies/,
     );
   });
 });

@@ -14,6 +14,7 @@ import { ConfigError } from '../../src/config/errors.js';
 import { exampleConfig } from '../../src/config/example.js';
 import { domainRecords } from '../../src/dns/domain.js';
 import { planDns, planForDomain } from '../../src/dns/plan.js';
+import { mtaStsPolicies } from '../../src/model/exposure.js';
 import { renderJson, renderTable, renderZone, renderZones } from '../../src/dns/render.js';
 import type { DnsPlan } from '../../src/dns/types.js';
 import { parseConfig } from '../../src/validation/index.js';
@@ -185,7 +186,6 @@ describe('several mail domains: refusals', () => {
     ['an alias name of a mail domain', ['example.net', 'autoconfig.example.net'], 'domains[1].name', /alias \(CNAME\) of the mail domain example\.net/],
     ['a wildcard', ['*.example.net'], 'domains[0].name', /not a valid DNS name/],
     ['a single label', ['localhost'], 'domains[0].name', /at least two labels/],
-    ['MTA-STS on for a domain while front serves no policy', [{ name: 'example.net', mtaSts: { enabled: true } }], 'domains[0].mtaSts.enabled', /serves the MTA-STS policy only with dns\.mtaSts\.enabled/],
   ];
   for (const [what, domains, path, message] of cases) {
     test(what, () => {
@@ -195,18 +195,15 @@ describe('several mail domains: refusals', () => {
     });
   }
 
-  test('a domain\'s MTA-STS mode must be the one front serves', () => {
-    const config = merge(exampleConfig, { dns: { mtaSts: { enabled: true, mode: 'enforce' } }, domains: [{ name: 'example.net', mtaSts: { mode: 'testing' } }, { name: 'example.org', mtaSts: { mode: 'enforce', id: '7' } }] });
-    const issues = (() => {
-      try {
-        parseConfig(config as never);
-        return [];
-      } catch (e) {
-        return (e as ConfigError).issues;
-      }
-    })();
-    assert.deepEqual(issues.map((i) => i.path), ['domains[0].mtaSts.mode']);
-    assert.match(issues[0]!.message, /one MTA-STS policy for every domain, in mode enforce/);
+  test('MTA-STS per domain: its own mode, or on while the top level is off; the plan announces exactly what front serves', () => {
+    const config = parseConfig(merge(exampleConfig, {
+      dns: { mtaSts: { enabled: false } },
+      domains: [{ name: 'example.net', mtaSts: { enabled: true, mode: 'enforce' } }, { name: 'example.org', mtaSts: { enabled: true } }, 'example.info'],
+    }) as never);
+    const announced = planDns(config).domains.flatMap((d) => d.records.filter((r) => r.name.startsWith('_mta-sts.')).map((r) => r.name.slice('_mta-sts.'.length)));
+    const served = mtaStsPolicies(config);
+    assert.deepEqual(served, [{ host: 'mta-sts.example.net', mode: 'enforce' }, { host: 'mta-sts.example.org', mode: 'testing' }]);
+    assert.deepEqual(announced.sort(), served.map((p) => p.host.slice('mta-sts.'.length)).sort());
   });
 
   test('an unknown key or a bad value inside an entry names its field', () => {

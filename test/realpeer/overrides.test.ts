@@ -32,6 +32,7 @@ const USER_NGINX = { 'my-nginx': { 'k8s-probe.conf': 'location = /k8s-override-p
 
 const r = render(cfg({
   dns: { addresses: ['203.0.113.10'], mtaSts: { enabled: true } },
+  domains: [{ name: 'example.net', mtaSts: { mode: 'enforce' } }],
   overrides: {
     postfix: { 'postfix.cf': POSTFIX_CF, 'postfix.master': POSTFIX_MASTER, 'k8s-senders.map': 'boss@example.com OK\n' },
     dovecot: { 'dovecot.conf': 'protocol imap {\n  mail_max_userip_connections = 42\n}\n' },
@@ -124,6 +125,9 @@ test('nginx: front includes our MTA-STS file and the user\'s ConfigMap, projecte
   const dump = run('nginx', ['-T', '-q', '-c', m.path('/etc/nginx/nginx.conf')]);
   assert.match(dump.out, /location = \/k8s-override-probe \{\s*return 204;/);
   assert.match(dump.out, /location = \/\.well-known\/mta-sts\.txt/);
+  // One policy per mail domain, each in its own mode.
+  assert.match(dump.out, /if \(\$host = "mta-sts\.example\.com"\) \{ return 200 "version: STSv1\\r\\nmode: testing/);
+  assert.match(dump.out, /if \(\$host = "mta-sts\.example\.net"\) \{ return 200 "version: STSv1\\r\\nmode: enforce/);
 });
 
 test('rspamd: other names are copied into local.d, Mailu\'s own names merged through its .include', { skip }, async (t) => {

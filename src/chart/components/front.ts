@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import type { ConfigMap, Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
+import type { MtaStsPolicy } from '../../model/exposure.js';
 import { objectLabels } from '../../model/labels.js';
 import { emit, type Manifest } from '../api.js';
 import { MailuWorkload, readiness, shellProbe } from '../workload.js';
@@ -17,11 +18,22 @@ export interface FrontProps extends ComponentProps {
   overrides?: Record<string, string>;
 }
 
-/** nginx location serving the MTA-STS policy (RFC 8461) on https://mta-sts.<domain>/. */
-export function mtaStsOverride(mode: 'testing' | 'enforce', mxHosts: string[]): string {
-  const maxAge = mode === 'enforce' ? 604800 : 86400;
-  const policy = ['version: STSv1', `mode: ${mode}`, ...mxHosts.map((h) => `mx: ${h}`), `max_age: ${maxAge}`].join('\\r\\n');
-  return ['location = /.well-known/mta-sts.txt {', '  default_type text/plain;', `  return 200 "${policy}\\r\\n";`, '}', ''].join('\n');
+/**
+ * nginx location serving each mail domain's MTA-STS policy (RFC 8461) on https://mta-sts.<domain>/,
+ * in that domain's mode; any other host has none (404). The snippet lands in a server block, where
+ * nginx has no `map`; an `if` holding only a `return` is the safe use of `if`.
+ */
+export function mtaStsOverride(policies: readonly MtaStsPolicy[], mxHosts: string[]): string {
+  const body = (mode: MtaStsPolicy['mode']) =>
+    ['version: STSv1', `mode: ${mode}`, ...mxHosts.map((h) => `mx: ${h}`), `max_age: ${mode === 'enforce' ? 604800 : 86400}`, ''].join('\\r\\n');
+  return [
+    'location = /.well-known/mta-sts.txt {',
+    '  default_type text/plain;',
+    ...policies.map((p) => `  if ($host = "${p.host}") { return 200 "${body(p.mode)}"; }`),
+    '  return 404;',
+    '}',
+    '',
+  ].join('\n');
 }
 
 /** nginx + dovecot proxy: every public mail and web connection enters here. */
