@@ -15,6 +15,7 @@ import { knobChecks } from './knobs.js';
 import { MAIL_PORTS } from '../config/mail-ports.js';
 import { decideTrust, type Trust } from './trust.js';
 import { ciliumIpv6Warnings, nodeIpsIpv6Warnings } from './egress-checks.js';
+import { decideEgress } from './egress.js';
 import { serviceFamilyIssues } from './dual-stack.js';
 import { workloadChecks } from './workloads.js';
 
@@ -120,7 +121,14 @@ export function checkConfig(config: MailuConfig): CheckResult {
 
   // -- DNS
   const d = config.dns;
-  if (d.addresses.length > 0 && d.operator.enabled) err('dns.addresses', 'static addresses and dns.operator.enabled both publish the A record; choose one');
+  if (d.addresses.length > 0 && d.operator.enabled) {
+    // Static addresses win (frontAddressOwner); the operator may still keep SPF or Mailu's domains.
+    if (!decideEgress(config).liveFromOperator && !d.operator.mailuApi.enabled) {
+      err('dns.addresses', 'static addresses and dns.operator.enabled both publish the A record, and the operator has nothing else to keep (no live SPF, no dns.operator.mailuApi); choose one');
+    } else if (x.mode === 'hostPort') {
+      warnings.push('dns.addresses is set: the operator keeps SPF or Mailu\'s domains, but the A/AAAA record stays at these static addresses instead of following the front pod (leave dns.addresses out for that)');
+    }
+  }
   if (d.externalDns.podSource && d.operator.enabled) err('dns.externalDns.podSource', 'the pod source and dns.operator would both publish the A record; choose one');
   if (d.externalDns.podSource && x.mode !== 'hostPort') err('dns.externalDns.podSource', 'only works with exposure.mode hostPort (the record is the node\'s address)');
   if (d.operator.enabled && x.mode !== 'hostPort' && !decideEgressNeedsOperator(config) && !d.operator.mailuApi.enabled) {

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import type { Container, EnvVar } from 'kubernetes-types/core/v1.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { mailuApiUrl } from '../../src/model/mailu-api.js';
+import { settingsFromConfig } from '../../src/operator/settings.js';
 import { parseConfig } from '../../src/validation/index.js';
 import { cfg, mayConnect, podIn, render, INTERNET } from '../support/chart-helpers.js';
 import { validateAll } from '../support/schema.js';
@@ -38,6 +39,11 @@ describe('dns.operator.mailuApi: config', () => {
       /^dns\.operator\.mailuApi\.secret: Mailu has one API token/m,
     );
     assert.deepEqual(refusals(withApi()), [], 'the operator may run for Mailu\'s domains alone (load balancer, relay)');
+    // Static addresses stay the A/AAAA's source; the operator keeps Mailu's domains beside them.
+    const staticAddresses = { dns: { addresses: ['203.0.113.10', '2001:db8:1::10'], operator: OP } };
+    assert.deepEqual(refusals(withApi(staticAddresses)), [], 'a load balancer\'s static addresses with the operator for Mailu\'s domains');
+    assert.equal(settingsFromConfig(parseConfig(withApi(staticAddresses))).manageAddress, false, 'the operator leaves the A/AAAA alone');
+    assert.match(refusals(withApi({ dns: { addresses: ['203.0.113.10'], operator: { enabled: true } }, exposure: { mode: 'hostPort' }, egress: { mode: 'nodeIps', addresses: ['203.0.113.10'] } })).join('\n'), /^dns\.addresses: .*nothing else to keep/m);
     assert.deepEqual(refusals(withApi({ secrets: { apiToken: { name: 'mailu-api', key: 'token' } } })), []);
   });
 
