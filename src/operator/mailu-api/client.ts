@@ -3,6 +3,8 @@
 // Authorization header, "Bearer <token>" (Mailu compares what follows "Bearer " with API_TOKEN).
 // Every request is bounded: one at a time per caller, a deadline on the whole exchange, and a cap
 // on the answer's size, so a slow or broken admin can neither stall nor swell the operator.
+// node:http, not fetch: the operator runs with --lite-mode (OPERATOR_NODE_FLAGS), which turns
+// WebAssembly off, and fetch's HTTP parser (undici's llhttp) is WebAssembly.
 import http from 'node:http';
 import https from 'node:https';
 import type { Clock } from '../clock.js';
