@@ -21,6 +21,7 @@ import { KubeApiServer, type KubeObject, type RequestRecord } from '../test/supp
 import { node, pod } from '../test/support/kube-fixtures.js';
 import { operatorConfig } from '../test/support/operator-config.js';
 import { Replica } from '../test/support/operator-harness.js';
+import { sleep } from './operator-support.js';
 
 const NODES = Number(process.env.BENCH_NODES ?? 500);
 const FAULT_MS = Number(process.env.BENCH_FAULT_MS ?? 20_000);
@@ -32,7 +33,6 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const work = join(root, '.bench', 'operator-faults');
 const nodeName = (i: number) => `node-${String(i).padStart(4, '0')}`;
 const nodeIp = (i: number) => `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.now();
 
 function targetsOf(o: KubeObject | undefined): string[] {

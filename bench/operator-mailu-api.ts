@@ -12,13 +12,12 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { stringify } from 'yaml';
 import { OPERATOR_NODE_FLAGS, OPERATOR_RUNTIME_ENV } from '../src/chart/operator.js';
 import { domainEndpointName } from '../src/operator/mailu-api/desired.js';
 import { KubeApiServer } from '../test/support/kube-api-server.js';
 import { node, pod } from '../test/support/kube-fixtures.js';
 import { MailuApiServer } from '../test/support/mailu-api-server.js';
+import { bundleOperatorEntry, mib, percentile, sleep, writeOperatorConfig } from './operator-support.js';
 
 const DOMAINS = Number(process.env.BENCH_DOMAINS ?? 500);
 const NEW_DOMAINS = Number(process.env.BENCH_NEW_DOMAINS ?? 20);
@@ -27,50 +26,28 @@ const STEADY_POLLS = Number(process.env.BENCH_STEADY_POLLS ?? 10);
 const NODES = 100;
 const NS = 'mailu';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const mib = (kb: number) => (kb / 1024).toFixed(1);
-
-function percentile(sorted: number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, i)]!;
-}
-
 /**
  * The operator as the image runs it, except for the entry: the config's poll interval has a 10 s
  * floor, so this entry passes the benchmark's interval (and the test server's URL) directly.
  */
-async function bundle(root: string, work: string): Promise<string> {
-  const out = join(work, 'operator-mailu-api-bundle.mjs');
-  await build({
-    stdin: {
-      contents: [
-        "import * as k8s from '@kubernetes/client-node';",
-        "import { Operator } from './src/operator/operator.ts';",
-        "import { createLogger } from './src/operator/logger.ts';",
-        "import { loadConfigFile } from './src/validation/index.ts';",
-        'const [kubeconfig, config, url, intervalMs] = process.argv.slice(2);',
-        'const kc = new k8s.KubeConfig();',
-        'kc.loadFromFile(kubeconfig);',
-        "const op = new Operator({ config: loadConfigFile(config).config, kubeConfig: kc, identity: 'bench-operator', metricsPort: 0, metricsHost: '127.0.0.1', logger: createLogger({ level: 'info' }), defaultMetrics: true, mailuApi: { url, intervalMs: Number(intervalMs) } });",
-        'await op.start();',
-        "process.once('SIGTERM', () => op.stop().then(() => process.exit(0)));",
-      ].join('\n'),
-      resolveDir: root,
-      loader: 'ts',
-      sourcefile: 'operator-mailu-api-entry.ts',
-    },
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    minify: true,
-    legalComments: 'none',
+function bundle(root: string, work: string): Promise<string> {
+  return bundleOperatorEntry({
+    root,
+    out: join(work, 'operator-mailu-api-bundle.mjs'),
     external: ['mailauth'],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'warning',
+    lines: [
+      "import * as k8s from '@kubernetes/client-node';",
+      "import { Operator } from './src/operator/operator.ts';",
+      "import { createLogger } from './src/operator/logger.ts';",
+      "import { loadConfigFile } from './src/validation/index.ts';",
+      'const [kubeconfig, config, url, intervalMs] = process.argv.slice(2);',
+      'const kc = new k8s.KubeConfig();',
+      'kc.loadFromFile(kubeconfig);',
+      "const op = new Operator({ config: loadConfigFile(config).config, kubeConfig: kc, identity: 'bench-operator', metricsPort: 0, metricsHost: '127.0.0.1', logger: createLogger({ level: 'info' }), defaultMetrics: true, mailuApi: { url, intervalMs: Number(intervalMs) } });",
+      'await op.start();',
+      "process.once('SIGTERM', () => op.stop().then(() => process.exit(0)));",
+    ],
   });
-  return out;
 }
 
 export async function mailuApiCase(opts: { work: string; root: string; rss: (pid: number) => { rss: number; hwm: number } }): Promise<void> {
@@ -86,19 +63,11 @@ export async function mailuApiCase(opts: { work: string; root: string; rss: (pid
   mailu.addDomain('example.com', { dkim: true });
   for (let i = 0; i < DOMAINS - 1; i++) mailu.addDomain(domain(i), { dkim: true, alternatives: i % 10 === 0 ? [`alt-${i}.example.org`] : [] });
 
-  const configPath = join(opts.work, 'config-mailu-api.yaml');
-  writeFileSync(
-    configPath,
-    stringify({
-      domain: 'example.com',
-      hostnames: ['mail.example.com'],
-      namespace: NS,
-      cluster: { podCidr: '10.42.0.0/16' },
-      tls: { source: 'certManager', issuer: { name: 'letsencrypt' } },
-      egress: { mode: 'nodeIps', nodeSelector: { mail: 'yes' } },
-      dns: { operator: { enabled: true, mailuApi: { enabled: true, secret: { name: 'mailu-api' } } } },
-    }),
-  );
+  const configPath = writeOperatorConfig(join(opts.work, 'config-mailu-api.yaml'), {
+    namespace: NS,
+    smtpNodes: { mail: 'yes' },
+    operator: { mailuApi: { enabled: true, secret: { name: 'mailu-api' } } },
+  });
   const kubeconfig = join(opts.work, 'kubeconfig-mailu-api');
   writeFileSync(kubeconfig, api.kubeconfigYaml(), { mode: 0o600 });
   const stored = new Map<string, number>();

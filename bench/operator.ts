@@ -16,11 +16,10 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { build } from 'esbuild';
-import { stringify } from 'yaml';
 import { OPERATOR_NODE_FLAGS, OPERATOR_RUNTIME_ENV } from '../src/chart/operator.js';
 import { KubeApiServer, type KubeObject } from '../test/support/kube-api-server.js';
 import { node, pod, setPodState } from '../test/support/kube-fixtures.js';
+import { bundleOperatorEntry, mib, percentile, sleep, writeOperatorConfig } from './operator-support.js';
 
 const NODES = Number(process.env.BENCH_NODES ?? 1000);
 const PODS = Number(process.env.BENCH_PODS ?? 10_000);
@@ -46,15 +45,6 @@ const nodeIp = (i: number) => `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}`;
  * BENCH_EXTERNAL_DEPS=1 loads them from node_modules instead.
  */
 const EXTERNAL = process.env.BENCH_EXTERNAL_DEPS === '1' ? ['@kubernetes/client-node', 'mailauth', 'pino', 'prom-client'] : ['mailauth'];
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const mib = (kb: number) => (kb / 1024).toFixed(1);
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, i)]!;
-}
 
 function targetsOf(o: KubeObject | undefined): string[] {
   return ((o?.spec as { endpoints?: Array<{ targets?: string[] }> } | undefined)?.endpoints ?? []).flatMap((e) => e.targets ?? []);
@@ -85,31 +75,17 @@ function foreignPod(i: number): KubeObject {
 
 async function bundleOperator(): Promise<string> {
   mkdirSync(work, { recursive: true });
-  const out = join(work, 'operator-bundle.mjs');
   // Same externals and format as scripts/build.mjs: what the container image runs.
-  await build({
-    stdin: {
-      contents: [
-        "import { runOperator } from './src/cli/operator.ts';",
-        'const [kubeconfig, config] = process.argv.slice(2);',
-        "process.exit(await runOperator({ kubeconfig, config, metricsPort: 0, metricsHost: '127.0.0.1', identity: 'bench-operator', logLevel: 'info' }));",
-      ].join('\n'),
-      resolveDir: root,
-      loader: 'ts',
-      sourcefile: 'operator-entry.ts',
-    },
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    minify: true,
-    legalComments: 'none',
+  return bundleOperatorEntry({
+    root,
+    out: join(work, 'operator-bundle.mjs'),
     external: EXTERNAL,
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'warning',
+    lines: [
+      "import { runOperator } from './src/cli/operator.ts';",
+      'const [kubeconfig, config] = process.argv.slice(2);',
+      "process.exit(await runOperator({ kubeconfig, config, metricsPort: 0, metricsHost: '127.0.0.1', identity: 'bench-operator', logLevel: 'info' }));",
+    ],
   });
-  return out;
 }
 
 async function main(): Promise<void> {
@@ -135,19 +111,7 @@ async function main(): Promise<void> {
   const buildMs = performance.now() - tBuild;
 
   // ---- the operator process
-  const configPath = join(work, 'config.yaml');
-  writeFileSync(
-    configPath,
-    stringify({
-      domain: 'example.com',
-      hostnames: ['mail.example.com'],
-      namespace: NS,
-      cluster: { podCidr: '10.42.0.0/16' },
-      tls: { source: 'certManager', issuer: { name: 'letsencrypt' } },
-      egress: { mode: 'nodeIps', nodeSelector: { 'mail.example.com/smtp': 'true' } },
-      dns: { operator: { enabled: true } },
-    }),
-  );
+  const configPath = writeOperatorConfig(join(work, 'config.yaml'), { namespace: NS, smtpNodes: { 'mail.example.com/smtp': 'true' }, operator: {} });
   const kubeconfig = join(work, 'kubeconfig');
   writeFileSync(kubeconfig, api.kubeconfigYaml(), { mode: 0o600 });
 
