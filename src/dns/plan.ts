@@ -2,7 +2,7 @@
 // Zone file, table, JSON, DNSEndpoint objects, the operator and the doctor all read this one plan,
 // so none of them can disagree about what a record should hold.
 import ipaddr from 'ipaddr.js';
-import { domainListIssues, domainSettings, mailDomains } from '../config/domains.js';
+import { domainSettings, mailDomains } from '../config/domains.js';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import type { MailuConfig } from '../config/schema.js';
 import { decideEgress } from '../model/egress.js';
@@ -87,7 +87,7 @@ function computeUncached(config: MailuConfig): Computed {
 
   // -- the primary domain's other records: SPF, DMARC, DKIM, MTA-STS, aliases, SRV (domain.ts)
   const spfResult = spfOutcome(config);
-  issues.push(...spfResult.issues, ...domainListIssues(config));
+  issues.push(...spfResult.issues);
   warnings.push(...spfResult.warnings);
   const spf = spfResult.spf;
   records.push(...own.slice(1));

@@ -6,7 +6,7 @@ import type { MailuConfig } from '../config/schema.js';
 import { cidrOverlapAdvice, publicAddressWarnings } from './address-checks.js';
 import { envPolicyIssues } from './env-policy.js';
 import { decideExposure, type Exposure, traefikMinor, webHostnames } from './exposure.js';
-import { mailDomains } from '../config/domains.js';
+import { domainListIssues, mailDomains } from '../config/domains.js';
 import { clusterAddresses, covers, isWide, isWorld, isIpv6 } from './net.js';
 import { platformWarnings } from './platform.js';
 import { lifecycleChecks } from './lifecycle.js';
@@ -135,6 +135,7 @@ export function checkConfig(config: MailuConfig): CheckResult {
     err('dns.operator.enabled', 'the operator publishes node addresses and Mailu\'s domains: it is for exposure.mode hostPort, egress from node/gateway IPs or dns.operator.mailuApi');
   }
   errors.push(...mailuApiIssues(config));
+  errors.push(...domainListIssues(config));
 
   // -- cluster addresses
   const cl = config.cluster;
