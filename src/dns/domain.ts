@@ -1,7 +1,7 @@
 // One mail domain's records, derived in one place: the DNS plan calls it for `domain` and every
 // entry of `domains:`, and the DNS operator for each domain it reads from Mailu's API (with the
 // DKIM key Mailu holds), so no record of a mail domain is derived twice.
-import { domainSettings, type DomainSettings } from '../config/domains.js';
+import { domainSettings, mailDomains, type DomainSettings } from '../config/domains.js';
 import type { ConfigIssue } from '../config/errors.js';
 import { MAIL_PORTS } from '../config/mail-ports.js';
 import type { MailuConfig } from '../config/schema.js';
@@ -55,7 +55,8 @@ export interface SpfOutcome {
 }
 
 function spfLimitIssues(config: MailuConfig, egress: EgressIdentity, built: { lookups: number; bytes: number }): ConfigIssue[] {
-  const domain = config.domain;
+  // Every mail domain publishes the same value; the longest name makes the largest record.
+  const domain = mailDomains(config).reduce((a, b) => (Buffer.byteLength(b) > Buffer.byteLength(a) ? b : a));
   const issues: ConfigIssue[] = [];
   // The limits hold for the static part even when the operator adds live addresses later: those
   // only ever add bytes, never remove lookups.

@@ -13,12 +13,13 @@ import { domainSettings, isSafeMailDomain } from '../../src/config/domains.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { exampleConfig } from '../../src/config/example.js';
 import { domainRecords } from '../../src/dns/domain.js';
-import { planDns, planForDomain } from '../../src/dns/plan.js';
+import { checkDnsPlan, planDns, planForDomain } from '../../src/dns/plan.js';
 import { mtaStsPolicies } from '../../src/model/exposure.js';
 import { renderJson, renderTable, renderZone, renderZones } from '../../src/dns/render.js';
 import type { DnsPlan } from '../../src/dns/types.js';
 import { parseConfig } from '../../src/validation/index.js';
-import { cfg, key, merge, type Overrides } from './helpers.js';
+import { cfg, key, merge, rawCfg, type Overrides } from './helpers.js';
+import type { MailuConfig } from '../../src/config/schema.js';
 import { BIND_MISSING, bindAvailable, checkZone, compiledKeys, compileZone } from './zone-tools.js';
 
 /** Three domains: the primary, a bare name (all defaults), and one with its own settings. */
@@ -204,6 +205,18 @@ describe('several mail domains: refusals', () => {
     const served = mtaStsPolicies(config);
     assert.deepEqual(served, [{ host: 'mta-sts.example.net', mode: 'enforce' }, { host: 'mta-sts.example.org', mode: 'testing' }]);
     assert.deepEqual(announced.sort(), served.map((p) => p.host.slice('mta-sts.'.length)).sort());
+  });
+
+  test('the SPF size limit holds for the longest mail domain, which publishes the same value', () => {
+    const long = `${'x'.repeat(50)}.example.net`;
+    const withIps = (n: number, domains: unknown[] = []) =>
+      rawCfg({ dns: { spf: { extraIps: Array.from({ length: n }, (_, i) => `198.51.${Math.floor(i / 250)}.${(i % 250) + 1}`) } }, domains });
+    const accepted = (c: MailuConfig) => checkDnsPlan(c).issues.length === 0;
+    let n = 1;
+    while (accepted(withIps(n + 1))) n++; // the most addresses the primary domain's record takes
+    assert.ok(accepted(withIps(n)));
+    const issues = checkDnsPlan(withIps(n, [long])).issues;
+    assert.ok(issues.some((i) => i.message.includes(`the SPF record for ${long} would be`)), JSON.stringify(issues));
   });
 
   test('an unknown key or a bad value inside an entry names its field', () => {
