@@ -104,7 +104,8 @@ function zodIssues(err: z.ZodError, raw: unknown): ConfigIssue[] {
 
 function describe(issue: z.core.$ZodIssue, raw: unknown): string {
   const value = valueAt(raw, issue.path as PropertyKey[]);
-  if (issue.code === 'invalid_type' && value === undefined) return 'is required';
+  // zod's own wording only ("Invalid input: expected …"); a schema's custom message stands.
+  if (issue.code === 'invalid_type' && (value === undefined || issue.message.startsWith('Invalid input'))) return wrongType(issue.expected, value);
   if (issue.code === 'invalid_value' && 'values' in issue) {
     return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')} (got ${JSON.stringify(value)})`;
   }
@@ -119,6 +120,15 @@ function describe(issue: z.core.$ZodIssue, raw: unknown): string {
     return `must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')} (got ${JSON.stringify(got)})`;
   }
   return issue.message;
+}
+
+/** A value of the wrong kind, said in YAML's words: a single value where a list goes is common. */
+function wrongType(expected: string, value: unknown): string {
+  if (value === undefined) return 'is required';
+  const got = JSON.stringify(value);
+  if (expected === 'array') return typeof value === 'object' && value !== null ? `must be a list (got ${got})` : `must be a list: write [${got}], or one "- item" line per entry (got the single value ${got})`;
+  if (expected === 'object') return `must be a block of keys, e.g. { name: … } (got ${got})`;
+  return `must be a ${expected} (got ${got})`;
 }
 
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {

@@ -88,20 +88,19 @@ function spfLimitIssues(config: MailuConfig, egress: EgressIdentity, built: { lo
 }
 
 function computeSpf(config: MailuConfig): SpfOutcome {
-  const domain = config.domain;
   const egress = decideEgress(config);
   const warnings: string[] = [];
   const senders = [...egress.senderIps, ...config.dns.spf.extraIps];
   const ipv4 = senders.filter((s) => !isIpv6(s));
   const ipv6 = senders.filter((s) => isIpv6(s));
-  const built = buildSpf({ ipv4, ipv6, include: egress.spfIncludes, all: config.dns.spf.all, domain });
+  const built = buildSpf({ ipv4, ipv6, include: egress.spfIncludes, all: config.dns.spf.all, domain: config.domain });
   const includes = [...new Set(egress.spfIncludes.map((d) => d.toLowerCase().replace(/\.$/, '')))];
   const senderIps = [...sortIps(senders.filter((s) => !s.includes('/'))), ...[...new Set(senders.filter((s) => s.includes('/')))].sort()];
   const issues = spfLimitIssues(config, egress, built);
 
   if (egress.liveFromOperator) {
     warnings.push(
-      `the SPF record of ${domain} is kept by the mailu-k8s operator from the live sending node addresses; it is left out of the static zone file and DNSEndpoints`,
+      `the SPF record of ${everyDomain(config)} is kept by the mailu-k8s operator from the live sending node addresses; it is left out of the static zone file and DNSEndpoints`,
     );
     return { spf: { value: '', strings: [], lookups: built.lookups, bytes: 0, senderIps, includes, source: 'operator' }, issues, warnings };
   }
@@ -112,11 +111,17 @@ function computeSpf(config: MailuConfig): SpfOutcome {
         : config.egress.mode === 'ciliumGateway'
           ? 'egress.publicIPs'
           : 'egress.addresses';
-    warnings.push(`no sending address is known, so no SPF record can be planned for ${domain}: set ${where} or dns.spf.extraIps, or enable dns.operator`);
+    warnings.push(`no sending address is known, so no SPF record can be planned for ${everyDomain(config)}: set ${where} or dns.spf.extraIps, or enable dns.operator`);
     return { spf: { value: '', strings: [], lookups: 0, bytes: 0, senderIps, includes, source: 'manual' }, issues, warnings };
   }
   const spf: SpfPlan = { value: built.value, strings: built.strings, lookups: built.lookups, bytes: built.bytes, senderIps, includes, source: 'static' };
   return { spf, issues, warnings };
+}
+
+/** The mail domains as a phrase: "example.com", or "example.com, example.net and example.org". */
+function everyDomain(config: MailuConfig): string {
+  const all = mailDomains(config);
+  return all.length === 1 ? all[0]! : `${all.slice(0, -1).join(', ')} and ${all[all.length - 1]}`;
 }
 
 const spfCache = new WeakMap<MailuConfig, SpfOutcome>();

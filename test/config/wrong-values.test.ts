@@ -111,3 +111,23 @@ describe('unreachable addresses in public records are warned about', () => {
     assert.ok(r.objects.length > 10);
   });
 });
+
+describe('a value of the wrong kind is named in YAML words', () => {
+  it('a single value where a list goes: the fix is shown', () => {
+    assert.equal(
+      messageAt(cfg({ hostnames: 'mail.example.com' as never }), 'hostnames'),
+      'must be a list: write ["mail.example.com"], or one "- item" line per entry (got the single value "mail.example.com")',
+    );
+    assert.match(messageAt(cfg({ domains: 'example.net' as never }), 'domains'), /^must be a list: write \["example\.net"\]/);
+  });
+
+  it('a name where a block of keys goes, text where a number goes', () => {
+    assert.equal(messageAt(cfg({ dns: { ttl: '600s' as never } }), 'dns.ttl'), 'must be a number (got "600s")');
+    const secret = { operator: { enabled: true, mailuApi: { enabled: true, secret: 'mailu-api' } } };
+    assert.equal(messageAt(cfg({ dns: secret as never }), 'dns.operator.mailuApi.secret'), 'must be a block of keys, e.g. { name: … } (got "mailu-api")');
+  });
+
+  it('a schema\'s own message for a key stays (moved keys)', () => {
+    assert.match(messageAt(cfg({ web: { kind: 'traefik', namespace: 'kube-system' } as never }), 'web.namespace'), /moved to cluster\.traefikNamespace/);
+  });
+});
